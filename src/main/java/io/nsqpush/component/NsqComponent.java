@@ -1,0 +1,78 @@
+package io.nsqpush.component;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.nsqpush.nsq.NsqConnector;
+import org.apache.camel.Endpoint;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.support.HealthCheckComponent;
+
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** The {@code nsq:} component: consumes from and publishes to nsqd over its TCP protocol. */
+@org.apache.camel.spi.annotations.Component("nsq")
+public class NsqComponent extends HealthCheckComponent {
+
+    @Metadata(description = "Default options for every nsq: endpoint of this component")
+    private NsqConfiguration configuration = new NsqConfiguration();
+
+    @Metadata(label = "advanced", defaultValue = "2", description = "Netty I/O threads shared by every nsqd"
+            + " connection of this component; they only decode frames and write commands, never process messages")
+    private int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
+
+    private ExecutorService ioExecutor;
+    private EventLoopGroup eventLoopGroup;
+    private NsqConnector connector;
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        NsqConfiguration endpointConfiguration = configuration.copy();
+        endpointConfiguration.setTopic(remaining);
+        NsqEndpoint endpoint = new NsqEndpoint(uri, this, endpointConfiguration);
+        setProperties(endpoint, parameters);
+        return endpoint;
+    }
+
+    public NsqConfiguration getConfiguration() {
+        return configuration;
+    }
+
+    /** Default options for every nsq: endpoint of this component. */
+    public void setConfiguration(NsqConfiguration configuration) {
+        this.configuration = configuration;
+    }
+
+    public int getIoThreads() {
+        return ioThreads;
+    }
+
+    /** Netty I/O threads shared by every nsqd connection of this component. Default min(2, cores). */
+    public void setIoThreads(int ioThreads) {
+        this.ioThreads = ioThreads;
+    }
+
+    /** @return the connector on this component's event loops, started with the component */
+    synchronized NsqConnector connector() {
+        if (connector == null) {
+            // Netty starts one long-lived thread per event loop through this executor: Camel names and tracks them
+            ioExecutor = getCamelContext().getExecutorServiceManager().newThreadPool(this, "NsqIO", ioThreads, ioThreads);
+            eventLoopGroup = new NioEventLoopGroup(ioThreads, ioExecutor);
+            connector = new NsqConnector(eventLoopGroup);
+        }
+        return connector;
+    }
+
+    @Override
+    protected synchronized void doStop() throws Exception {
+        if (eventLoopGroup != null) {
+            eventLoopGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+            getCamelContext().getExecutorServiceManager().shutdown(ioExecutor);
+            eventLoopGroup = null;
+            ioExecutor = null;
+            connector = null;
+        }
+        super.doStop();
+    }
+}

@@ -1,0 +1,36 @@
+package io.nsqpush.component;
+
+import org.apache.camel.spi.Metadata;
+
+/** The headers the {@code nsq:} component sets on consumed messages and reads when publishing. */
+public final class NsqConstants {
+
+    @Metadata(label = "consumer", description = "The NSQ message ID (16 characters), stable across redeliveries.",
+              javaType = "String")
+    public static final String MESSAGE_ID = "CamelNsqMessageId";
+
+    @Metadata(label = "consumer", description = "How many times nsqd has delivered the message, 1 on the first"
+            + " delivery.", javaType = "Integer")
+    public static final String ATTEMPTS = "CamelNsqAttempts";
+
+    @Metadata(label = "consumer", description = "The consumer's maxAttempts: when CamelNsqAttempts reaches it and the"
+            + " exchange still fails, a route's error handler should dead-letter the message.", javaType = "Integer")
+    public static final String MAX_ATTEMPTS = "CamelNsqMaxAttempts";
+
+    @Metadata(label = "consumer", description = "When the message was published, in milliseconds since the epoch"
+            + " (nsqd's clock).", javaType = "Long")
+    public static final String TIMESTAMP = "CamelNsqTimestamp";
+
+    @Metadata(label = "consumer", description = "The topic the message was consumed from.", javaType = "String")
+    public static final String TOPIC = "CamelNsqTopic";
+
+    @Metadata(label = "consumer", description = "The channel the message was consumed from.", javaType = "String")
+    public static final String CHANNEL = "CamelNsqChannel";
+
+    @Metadata(label = "producer", description = "Publish with DPUB: nsqd delivers the message no earlier than this"
+            + " many milliseconds from now (0 to nsqd's max-req-timeout, 1 h by default).", javaType = "Long")
+    public static final String DEFER_MS = "CamelNsqDeferMs";
+
+    private NsqConstants() {
+    }
+}

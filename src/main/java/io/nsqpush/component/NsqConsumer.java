@@ -1,0 +1,232 @@
+package io.nsqpush.component;
+
+import io.nsqpush.nsq.NsqAddress;
+import io.nsqpush.nsq.NsqClientOptions;
+import io.nsqpush.nsq.NsqConnection;
+import io.nsqpush.nsq.NsqMessage;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+import org.apache.camel.Suspendable;
+import org.apache.camel.health.HealthCheckHelper;
+import org.apache.camel.health.WritableHealthCheckRepository;
+import org.apache.camel.spi.ExecutorServiceManager;
+import org.apache.camel.spi.Synchronization;
+import org.apache.camel.spi.ThreadPoolProfile;
+import org.apache.camel.support.DefaultConsumer;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Consumes a topic's channel from every configured nsqd: one exchange per message, processed on a worker pool of
+ * maxInFlight threads so the event loop never waits. The exchange's completion answers nsqd: FIN when it succeeded,
+ * REQ with an exponential delay when it failed. Suspending (and Camel's graceful shutdown, which suspends first) sets
+ * RDY 0 so that in-flight exchanges can still finish on live connections.
+ */
+public class NsqConsumer extends DefaultConsumer implements Suspendable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NsqConsumer.class);
+
+    private final NsqConfiguration configuration;
+    private final RequeueBackoff requeueBackoff;
+    private final LongAdder possibleDuplicates = new LongAdder();
+    private final LongAdder inFlight = new LongAdder();
+    private final List<NsqConsumerConnection> connections = new CopyOnWriteArrayList<>();
+    private ExecutorService workers;
+    private ScheduledExecutorService scheduler;
+    private WritableHealthCheckRepository healthCheckRepository;
+    private NsqConsumerHealthCheck healthCheck;
+    private volatile boolean paused;
+
+    public NsqConsumer(NsqEndpoint endpoint, Processor processor) {
+        super(endpoint, processor);
+        this.configuration = endpoint.getConfiguration();
+        this.requeueBackoff = new RequeueBackoff(configuration.getRequeueDelay(), configuration.getMaxRequeueDelay());
+    }
+
+    @Override
+    public NsqEndpoint getEndpoint() {
+        return (NsqEndpoint) super.getEndpoint();
+    }
+
+    /** @return "topic/channel", for logs and thread names */
+    String subscription() {
+        return configuration.getTopic() + "/" + configuration.getChannel();
+    }
+
+    NsqConfiguration configuration() {
+        return configuration;
+    }
+
+    /** @return the connection holders, one per nsqd address */
+    List<NsqConsumerConnection> connections() {
+        return List.copyOf(connections);
+    }
+
+    /** @return true while every configured nsqd has a live, subscribed connection */
+    public boolean isConnected() {
+        return !connections.isEmpty() && connections.stream().allMatch(NsqConsumerConnection::isConnected);
+    }
+
+    /** @return exchanges started and not yet answered */
+    public long getInFlight() {
+        return inFlight.sum();
+    }
+
+    /** @return answers nsqd refused (E_FIN_FAILED …) plus FINs that a lost connection made impossible */
+    public long getPossibleDuplicates() {
+        long refused = connections.stream().mapToLong(NsqConsumerConnection::possibleDuplicates).sum();
+        return refused + possibleDuplicates.sum();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
+        int maxInFlight = configuration.getMaxInFlight();
+        // RDY bounds what is queued to maxInFlight, so the queue is unbounded and never rejects
+        ThreadPoolProfile profile = new ThreadPoolProfile("NsqConsumer");
+        profile.setPoolSize(maxInFlight);
+        profile.setMaxPoolSize(maxInFlight);
+        profile.setMaxQueueSize(-1);
+        profile.setAllowCoreThreadTimeOut(true);
+        profile.setKeepAliveTime(60L);
+        profile.setTimeUnit(TimeUnit.SECONDS);
+        profile.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort);
+        workers = executors.newThreadPool(this, "NsqConsumer[" + subscription() + "]", profile);
+        scheduler = executors.newSingleThreadScheduledExecutor(this, "NsqReconnect[" + subscription() + "]");
+        registerHealthCheck();
+
+        NsqClientOptions options = configuration.toClientOptions();
+        for (NsqAddress address : NsqAddress.parseList(configuration.getServers())) {
+            connections.add(new NsqConsumerConnection(this, address, options, getEndpoint().getComponent().connector(),
+                    scheduler));
+        }
+        paused = false;
+        connections.forEach(NsqConsumerConnection::start);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        connections.forEach(NsqConsumerConnection::stop);
+        connections.clear();
+        if (healthCheckRepository != null && healthCheck != null) {
+            healthCheckRepository.removeHealthCheck(healthCheck);
+        }
+        ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
+        if (scheduler != null) {
+            executors.shutdownNow(scheduler);
+        }
+        if (workers != null) {
+            executors.shutdownNow(workers);
+        }
+        super.doStop();
+    }
+
+    @Override
+    protected void doSuspend() {
+        paused = true;
+        connections.forEach(c -> c.ready(0));
+    }
+
+    @Override
+    protected void doResume() {
+        paused = false;
+        rebalanceReady();
+    }
+
+    /**
+     * Splits maxInFlight over the live connections as go-nsq does: each gets max(1, maxInFlight / n), the remainder
+     * going one each to the first ones, so the total never exceeds maxInFlight unless there are more connections.
+     */
+    synchronized void rebalanceReady() {
+        List<NsqConsumerConnection> live = connections.stream().filter(NsqConsumerConnection::isConnected).toList();
+        if (live.isEmpty()) {
+            return;
+        }
+        int maxInFlight = configuration.getMaxInFlight();
+        int share = maxInFlight / live.size();
+        int remainder = maxInFlight % live.size();
+        for (int i = 0; i < live.size(); i++) {
+            live.get(i).ready(paused ? 0 : Math.max(1, share + (i < remainder ? 1 : 0)));
+        }
+    }
+
+    /** Called on the event loop: hand the message to a worker at once. */
+    void onMessage(NsqMessage message) {
+        try {
+            workers.execute(() -> process(message));
+        } catch (RejectedExecutionException e) {
+            // stopping: nsqd redelivers what we never answer, sooner if we say so
+            message.requeue(0);
+        }
+    }
+
+    private void process(NsqMessage message) {
+        Exchange exchange = createExchange(false);
+        Message in = exchange.getMessage();
+        in.setBody(message.body());
+        in.setHeader(NsqConstants.MESSAGE_ID, message.id());
+        in.setHeader(NsqConstants.ATTEMPTS, message.attempts());
+        in.setHeader(NsqConstants.MAX_ATTEMPTS, configuration.getMaxAttempts());
+        long timestampMillis = TimeUnit.NANOSECONDS.toMillis(message.timestampNanos());
+        in.setHeader(NsqConstants.TIMESTAMP, timestampMillis);
+        in.setHeader(Exchange.MESSAGE_TIMESTAMP, timestampMillis);
+        in.setHeader(NsqConstants.TOPIC, configuration.getTopic());
+        in.setHeader(NsqConstants.CHANNEL, configuration.getChannel());
+        exchange.getExchangeExtension().addOnCompletion(new Answer(message));
+        inFlight.increment();
+        getAsyncProcessor().process(exchange, doneSync -> releaseExchange(exchange, false));
+    }
+
+    /** Answers nsqd once the exchange is done: FIN on success, REQ with backoff on failure. */
+    private final class Answer implements Synchronization {
+
+        private final NsqMessage message;
+
+        Answer(NsqMessage message) {
+            this.message = message;
+        }
+
+        @Override
+        public void onComplete(Exchange exchange) {
+            inFlight.decrement();
+            if (!message.finish()) {
+                // the connection was lost first: nsqd will deliver this message again
+                possibleDuplicates.increment();
+                LOG.debug("Could not FIN {} on {}: connection lost, nsqd will redeliver it", message.id(),
+                        subscription());
+            }
+        }
+
+        @Override
+        public void onFailure(Exchange exchange) {
+            inFlight.decrement();
+            long delay = requeueBackoff.delayFor(message.attempts());
+            if (message.requeue(delay) && LOG.isDebugEnabled()) {
+                LOG.debug("Requeued {} on {} (attempt {} of {}) for {} ms: {}", message.id(), subscription(),
+                        message.attempts(), configuration.getMaxAttempts(), delay,
+                        exchange.getException() == null ? "failed" : exchange.getException().getMessage());
+            }
+        }
+    }
+
+    private void registerHealthCheck() {
+        healthCheckRepository = HealthCheckHelper.getHealthCheckRepository(getEndpoint().getCamelContext(),
+                "components", WritableHealthCheckRepository.class);
+        if (healthCheckRepository != null) {
+            healthCheck = new NsqConsumerHealthCheck(this, getRouteId());
+            healthCheck.setEnabled(getEndpoint().getComponent().isHealthCheckConsumerEnabled());
+            healthCheckRepository.addHealthCheck(healthCheck);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.nsqpush.nsq;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The IDENTIFY exchange: our JSON request and the parsing of nsqd's answer. */
+final class Identify {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Identify() {
+    }
+
+    static byte[] request(NsqClientOptions options) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("client_id", options.clientId());
+        body.put("hostname", options.hostname());
+        body.put("user_agent", options.userAgent());
+        body.put("feature_negotiation", true);
+        body.put("heartbeat_interval", options.heartbeatIntervalMs());
+        if (options.msgTimeoutMs() > 0) {
+            body.put("msg_timeout", options.msgTimeoutMs());
+        }
+        try {
+            return JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write IDENTIFY", e);
+        }
+    }
+
+    static IdentifyResponse parse(byte[] answer, NsqClientOptions options) {
+        String text = new String(answer, StandardCharsets.UTF_8);
+        if ("OK".equals(text)) {
+            return IdentifyResponse.defaults(options.msgTimeoutMs());
+        }
+        try {
+            IdentifyResponse response = JSON.readValue(answer, IdentifyResponse.class);
+            if (response.maxRdyCount() <= 0 || response.msgTimeoutMs() <= 0) {
+                throw new NsqException("nsqd's IDENTIFY answer lacks max_rdy_count or msg_timeout: " + text);
+            }
+            return response;
+        } catch (java.io.IOException e) {
+            throw new NsqException("nsqd's IDENTIFY answer is not JSON: " + text, e);
+        }
+    }
+}
