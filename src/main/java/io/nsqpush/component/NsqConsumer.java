@@ -46,6 +46,8 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     private WritableHealthCheckRepository healthCheckRepository;
     private NsqConsumerHealthCheck healthCheck;
     private volatile boolean paused;
+    /** Some connection is below its RDY share, waiting for the others to drain. */
+    private volatile boolean starved;
 
     public NsqConsumer(NsqEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -145,20 +147,49 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     }
 
     /**
-     * Splits maxInFlight over the live connections as go-nsq does: each gets max(1, maxInFlight / n), the remainder
-     * going one each to the first ones, so the total never exceeds maxInFlight unless there are more connections.
+     * Splits maxInFlight over the live connections as go-nsq does, each a share of max(1, maxInFlight / n) (the
+     * remainder one each to the first), but never lets the sum of what nsqd may have in flight exceed maxInFlight: a
+     * connection's worst case is max(in flight, RDY), so a newcomer's RDY grows only as the others drain; while one is
+     * below its share every answer calls this again. With more connections than maxInFlight each simply gets RDY 1.
      */
     synchronized void rebalanceReady() {
         List<NsqConsumerConnection> live = connections.stream().filter(NsqConsumerConnection::isConnected).toList();
         if (live.isEmpty()) {
+            starved = false;
             return;
         }
         int maxInFlight = configuration.getMaxInFlight();
-        int share = maxInFlight / live.size();
-        int remainder = maxInFlight % live.size();
-        for (int i = 0; i < live.size(); i++) {
-            live.get(i).ready(paused ? 0 : Math.max(1, share + (i < remainder ? 1 : 0)));
+        int n = live.size();
+        int[] share = new int[n];
+        for (int i = 0; i < n; i++) {
+            share[i] = paused ? 0 : Math.max(1, maxInFlight / n + (i < maxInFlight % n ? 1 : 0));
+            if (n > maxInFlight || live.get(i).readyCount() > share[i]) {
+                live.get(i).ready(share[i]); // lowering is always safe
+            }
         }
+        if (n > maxInFlight) {
+            starved = false;
+            return;
+        }
+        int free = maxInFlight;
+        for (NsqConsumerConnection c : live) {
+            free -= Math.max(c.inFlight(), c.readyCount());
+        }
+        boolean below = false;
+        for (int i = 0; i < n; i++) {
+            NsqConsumerConnection c = live.get(i);
+            int ready = c.readyCount();
+            if (ready < share[i]) {
+                int worstCase = Math.max(c.inFlight(), ready);
+                int target = Math.min(share[i], worstCase + Math.max(0, free));
+                if (target > ready) {
+                    c.ready(target);
+                    free -= Math.max(c.inFlight(), target) - worstCase;
+                }
+                below |= target < share[i];
+            }
+        }
+        starved = below;
     }
 
     /** Called on the event loop: hand the message to a worker at once. */
@@ -200,7 +231,11 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         @Override
         public void onComplete(Exchange exchange) {
             inFlight.decrement();
-            if (!message.finish()) {
+            boolean finished = message.finish();
+            if (starved) {
+                rebalanceReady();
+            }
+            if (!finished) {
                 // the connection was lost first: nsqd will deliver this message again
                 possibleDuplicates.increment();
                 LOG.debug("Could not FIN {} on {}: connection lost, nsqd will redeliver it", message.id(),
@@ -212,7 +247,11 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         public void onFailure(Exchange exchange) {
             inFlight.decrement();
             long delay = requeueBackoff.delayFor(message.attempts());
-            if (message.requeue(delay) && LOG.isDebugEnabled()) {
+            boolean requeued = message.requeue(delay);
+            if (starved) {
+                rebalanceReady();
+            }
+            if (requeued && LOG.isDebugEnabled()) {
                 LOG.debug("Requeued {} on {} (attempt {} of {}) for {} ms: {}", message.id(), subscription(),
                         message.attempts(), configuration.getMaxAttempts(), delay,
                         exchange.getException() == null ? "failed" : exchange.getException().getMessage());

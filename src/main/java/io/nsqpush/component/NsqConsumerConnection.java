@@ -85,6 +85,16 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         }
     }
 
+    int readyCount() {
+        NsqConnection c = connection;
+        return c == null ? 0 : c.readyCount();
+    }
+
+    int inFlight() {
+        NsqConnection c = connection;
+        return c == null ? 0 : c.inFlight();
+    }
+
     private void connect() {
         if (stopped) {
             return;
