@@ -8,8 +8,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.Suspendable;
-import org.apache.camel.health.HealthCheckHelper;
-import org.apache.camel.health.WritableHealthCheckRepository;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.camel.spi.Synchronization;
 import org.apache.camel.spi.ThreadPoolProfile;
@@ -43,8 +41,6 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     private final List<NsqConsumerConnection> connections = new CopyOnWriteArrayList<>();
     private ExecutorService workers;
     private ScheduledExecutorService scheduler;
-    private WritableHealthCheckRepository healthCheckRepository;
-    private NsqConsumerHealthCheck healthCheck;
     private volatile boolean paused;
     /** Some connection is below its RDY share, waiting for the others to drain. */
     private volatile boolean starved;
@@ -121,9 +117,6 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     protected void doStop() throws Exception {
         connections.forEach(NsqConsumerConnection::stop);
         connections.clear();
-        if (healthCheckRepository != null && healthCheck != null) {
-            healthCheckRepository.removeHealthCheck(healthCheck);
-        }
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
         if (scheduler != null) {
             executors.shutdownNow(scheduler);
@@ -259,13 +252,10 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         }
     }
 
+    /** Camel's consumers health-check repository asks every HealthCheckAware consumer for its check. */
     private void registerHealthCheck() {
-        healthCheckRepository = HealthCheckHelper.getHealthCheckRepository(getEndpoint().getCamelContext(),
-                "components", WritableHealthCheckRepository.class);
-        if (healthCheckRepository != null) {
-            healthCheck = new NsqConsumerHealthCheck(this, getRouteId());
-            healthCheck.setEnabled(getEndpoint().getComponent().isHealthCheckConsumerEnabled());
-            healthCheckRepository.addHealthCheck(healthCheck);
-        }
+        NsqConsumerHealthCheck check = new NsqConsumerHealthCheck(this, getRouteId());
+        check.setEnabled(getEndpoint().getComponent().isHealthCheckConsumerEnabled());
+        setHealthCheck(check);
     }
 }

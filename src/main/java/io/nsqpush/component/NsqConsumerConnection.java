@@ -32,6 +32,7 @@ final class NsqConsumerConnection implements NsqConnectionListener {
     private volatile String lastError;
     /** Failed attempts since the last live connection; > 0 means an outage is under way and was logged. */
     private int failures;
+    private long outageStartNanos;
 
     NsqConsumerConnection(NsqConsumer consumer, NsqAddress address, NsqClientOptions options, NsqConnector connector,
                           ScheduledExecutorService scheduler) {
@@ -119,8 +120,8 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         connection = c;
         lastError = null;
         if (failures > 0) {
-            LOG.info("Reconnected to nsqd {} for {} after {} failed attempts", address, consumer.subscription(),
-                    failures);
+            LOG.info("Reconnected to nsqd {} for {} after {} ms", address, consumer.subscription(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos));
         } else {
             LOG.info("Connected to nsqd {} (version {}) for {}", address, c.features().version(),
                     consumer.subscription());
@@ -135,6 +136,7 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         }
         lastError = error.getMessage();
         if (failures == 0) {
+            outageStartNanos = System.nanoTime();
             LOG.warn("Cannot connect to nsqd {} for {}: {}; retrying in the background", address,
                     consumer.subscription(), error.getMessage());
         } else {
@@ -162,6 +164,7 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         lastError = cause == null ? "closed by nsqd" : cause.getMessage();
         LOG.warn("Lost connection to nsqd {} for {}: {}; reconnecting", address, consumer.subscription(), lastError);
         failures = 1;
+        outageStartNanos = System.nanoTime();
         consumer.rebalanceReady();
         scheduleReconnect();
     }

@@ -6,6 +6,8 @@ import io.nsqpush.testnsqd.TestNsqd;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.impl.health.ConsumersHealthCheckRepository;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
 
@@ -49,6 +51,9 @@ abstract class NsqTestSupport {
 
     protected CamelContext start(RouteBuilder routes) throws Exception {
         context = new DefaultCamelContext();
+        // as camel-main does with camel.health.enabled: the consumers repository asks each consumer for its check
+        HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        health.register(new ConsumersHealthCheckRepository());
         context.addRoutes(routes);
         context.start();
         return context;

@@ -1,0 +1,145 @@
+package io.nsqpush.push;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import io.nsqpush.Version;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+import org.apache.camel.support.ExchangeHelper;
+
+/**
+ * Turns a consumed NSQ message into the CMQ push request (DESIGN.md, "The delivery formats"): the body in the
+ * configured {@link PushFormat}, and the {@code x-cmq-*}, Content-Type, User-Agent headers and POST.
+ *
+ * <p>A bean for Camel YAML: set {@code format}, {@code topicOwner}, {@code tags}, {@code contentType} before the route
+ * starts. Everything derived from them (the parsed owner, the joined tag header) is computed in the setters, so the
+ * per-message work is only the body and the headers.
+ *
+ * <p>The request ID it sets covers the first HTTP attempt only: a route must run {@link CmqRequestId} again before a
+ * redelivered HTTP call.
+ */
+public class CmqFormatter implements Processor {
+
+    /** CMQ's own Content-Type, for both formats. */
+    public static final String DEFAULT_CONTENT_TYPE = "text/plain";
+
+    private final CmqRequestId requestId = new CmqRequestId();
+    private PushFormat format = PushFormat.JSON;
+    private String topicOwner = "";
+    /** {@link Long} when {@link #topicOwner} is a plain number, else the String itself ({@code ""} when unset). */
+    private Object topicOwnerValue = "";
+    private String tags = "";
+    /** The configured tags joined by {@code ", "}; null when there are none. */
+    private String tagHeader;
+    private String contentType = DEFAULT_CONTENT_TYPE;
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        Message in = exchange.getIn();
+        String messageId = ExchangeHelper.getMandatoryHeader(in, CmqHeaders.NSQ_MESSAGE_ID, String.class);
+        if (format == PushFormat.JSON) {
+            byte[] body = in.getBody(byte[].class);
+            long publishTimeMs = ExchangeHelper.getMandatoryHeader(in, CmqHeaders.NSQ_TIMESTAMP, Long.class);
+            in.setBody(CmqJsonBody.write(topicOwnerValue,
+                    ExchangeHelper.getMandatoryHeader(in, CmqHeaders.NSQ_TOPIC, String.class),
+                    ExchangeHelper.getMandatoryHeader(in, CmqHeaders.NSQ_CHANNEL, String.class),
+                    messageId, body == null ? new byte[0] : body, publishTimeMs / 1000));
+        }
+        requestId.process(exchange);
+        in.setHeader(CmqHeaders.MESSAGE_ID, messageId);
+        String tag = in.getHeaders().containsKey(CmqHeaders.NSQ_MESSAGE_TAG)
+                ? joinTags(in.getHeader(CmqHeaders.NSQ_MESSAGE_TAG))
+                : tagHeader;
+        if (tag == null) {
+            in.removeHeader(CmqHeaders.MESSAGE_TAG);
+        } else {
+            in.setHeader(CmqHeaders.MESSAGE_TAG, tag);
+        }
+        in.setHeader(Exchange.CONTENT_TYPE, contentType);
+        in.setHeader("User-Agent", Version.userAgent());
+        in.setHeader(Exchange.HTTP_METHOD, "POST");
+    }
+
+    /**
+     * Joins tags for {@code x-cmq-message-tag}: a String is split on commas, a Collection or array taken element by
+     * element; each tag is trimmed and blanks are dropped.
+     *
+     * @return e.g. {@code "a, b"}, or null when there are no tags (then the header is left out)
+     */
+    public static String joinTags(Object tags) {
+        Stream<?> parts;
+        if (tags == null) {
+            return null;
+        } else if (tags instanceof Collection<?> collection) {
+            parts = collection.stream();
+        } else if (tags instanceof Object[] array) {
+            parts = Arrays.stream(array);
+        } else {
+            parts = Arrays.stream(tags.toString().split(","));
+        }
+        String joined = parts.filter(Objects::nonNull).map(part -> part.toString().trim())
+                .filter(part -> !part.isEmpty()).collect(Collectors.joining(", "));
+        return joined.isEmpty() ? null : joined;
+    }
+
+    public PushFormat getFormat() {
+        return format;
+    }
+
+    public void setFormat(PushFormat format) {
+        this.format = Objects.requireNonNull(format, "format");
+    }
+
+    /** For configuration by text: see {@link PushFormat#parse(String, String)}. */
+    public void setFormat(String format) {
+        this.format = PushFormat.parse("format", format);
+    }
+
+    public String getTopicOwner() {
+        return topicOwner;
+    }
+
+    /**
+     * The owner for {@code TopicOwner}: written as a JSON number when it is all digits, fits a long and has no leading
+     * zero (a number would lose it), else as a JSON string; unset or blank is written as {@code ""}.
+     */
+    public void setTopicOwner(String topicOwner) {
+        this.topicOwner = topicOwner == null ? "" : topicOwner.trim();
+        this.topicOwnerValue = parseOwner(this.topicOwner);
+    }
+
+    public String getTags() {
+        return tags;
+    }
+
+    /** Comma-separated tags for every message, e.g. {@code a,b}; a {@code CamelNsqMessageTag} header overrides them. */
+    public void setTags(String tags) {
+        this.tags = tags == null ? "" : tags;
+        this.tagHeader = joinTags(this.tags);
+    }
+
+    public String getContentType() {
+        return contentType;
+    }
+
+    public void setContentType(String contentType) {
+        this.contentType = contentType == null || contentType.isBlank() ? DEFAULT_CONTENT_TYPE : contentType.trim();
+    }
+
+    private static Object parseOwner(String owner) {
+        boolean digits = !owner.isEmpty() && owner.chars().allMatch(c -> c >= '0' && c <= '9');
+        if (digits && (owner.length() == 1 || owner.charAt(0) != '0')) {
+            try {
+                return Long.parseLong(owner);
+            } catch (NumberFormatException tooLong) {
+                return owner;
+            }
+        }
+        return owner;
+    }
+}

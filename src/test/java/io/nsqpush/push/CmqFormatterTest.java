@@ -1,0 +1,265 @@
+package io.nsqpush.push;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nsqpush.Version;
+import org.apache.camel.Exchange;
+import org.apache.camel.NoSuchHeaderException;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.support.PropertyBindingSupport;
+import org.junit.jupiter.api.Test;
+
+class CmqFormatterTest {
+
+    private static final String ID = "0a1b2c3d4e5f6789";
+    private static final long TIMESTAMP_MS = 1_700_000_123_999L;
+
+    private final DefaultCamelContext context = new DefaultCamelContext();
+
+    private Exchange message(byte[] body) {
+        Exchange exchange = new DefaultExchange(context);
+        exchange.getIn().setBody(body);
+        exchange.getIn().setHeader(CmqHeaders.NSQ_MESSAGE_ID, ID);
+        exchange.getIn().setHeader(CmqHeaders.NSQ_TIMESTAMP, TIMESTAMP_MS);
+        exchange.getIn().setHeader(CmqHeaders.NSQ_TOPIC, "MyTopic");
+        exchange.getIn().setHeader(CmqHeaders.NSQ_CHANNEL, "mysubscription");
+        exchange.getIn().setHeader("CamelNsqAttempts", 1);
+        return exchange;
+    }
+
+    private static String bodyText(Exchange exchange) {
+        return new String(exchange.getIn().getBody(byte[].class), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void headerNamesMatchTheNsqComponent() {
+        // the push package may not import the component; the values must still agree
+        assertEquals(io.nsqpush.component.NsqConstants.MESSAGE_ID, CmqHeaders.NSQ_MESSAGE_ID);
+        assertEquals(io.nsqpush.component.NsqConstants.TIMESTAMP, CmqHeaders.NSQ_TIMESTAMP);
+        assertEquals(io.nsqpush.component.NsqConstants.TOPIC, CmqHeaders.NSQ_TOPIC);
+        assertEquals(io.nsqpush.component.NsqConstants.CHANNEL, CmqHeaders.NSQ_CHANNEL);
+    }
+
+    @Test
+    void jsonIsExactAndEscaped() throws Exception {
+        CmqFormatter formatter = new CmqFormatter();
+        formatter.setTopicOwner("100015036");
+        String text = "héllo \u4f60\u597d \ud83d\ude00 \"quoted\" back\\slash\nline2\r\ttab\u0001";
+        Exchange exchange = message(text.getBytes(StandardCharsets.UTF_8));
+
+        formatter.process(exchange);
+
+        String expected = "{\"TopicOwner\":100015036,\"topicName\":\"MyTopic\",\"subscriptionName\":\"mysubscription\","
+                + "\"msgId\":\"0a1b2c3d4e5f6789\",\"msgBody\":\"héllo \u4f60\u597d \ud83d\ude00 \\\"quoted\\\" "
+                + "back\\\\slash\\nline2\\r\\ttab\\u0001\",\"publishTime\":1700000123}";
+        assertEquals(expected, bodyText(exchange));
+        assertInstanceOf(byte[].class, exchange.getIn().getBody());
+        JsonNode parsed = new ObjectMapper().readTree(exchange.getIn().getBody(byte[].class));
+        assertEquals(text, parsed.get("msgBody").asText());
+    }
+
+    @Test
+    void headersOnEveryRequest() throws Exception {
+        Exchange exchange = message("x".getBytes(StandardCharsets.UTF_8));
+        new CmqFormatter().process(exchange);
+
+        assertEquals(ID, exchange.getIn().getHeader(CmqHeaders.MESSAGE_ID));
+        assertEquals("text/plain", exchange.getIn().getHeader(Exchange.CONTENT_TYPE));
+        assertEquals(Version.userAgent(), exchange.getIn().getHeader("User-Agent"));
+        assertTrue(Version.userAgent().startsWith("nsq-push/"));
+        assertEquals("POST", exchange.getIn().getHeader(Exchange.HTTP_METHOD));
+        assertTrue(((String) exchange.getIn().getHeader(CmqHeaders.REQUEST_ID)).matches("[0-9a-f]{32}"));
+    }
+
+    @Test
+    void contentTypeIsConfigurable() throws Exception {
+        CmqFormatter formatter = new CmqFormatter();
+        formatter.setContentType("application/json");
+        Exchange exchange = message(new byte[] {'x'});
+        formatter.process(exchange);
+        assertEquals("application/json", exchange.getIn().getHeader(Exchange.CONTENT_TYPE));
+    }
+
+    @Test
+    void topicOwnerIsANumberOnlyWhenAllDigits() throws Exception {
+        CmqFormatter formatter = new CmqFormatter();
+        ObjectMapper mapper = new ObjectMapper();
+
+        formatter.setTopicOwner("100015036");
+        Exchange numeric = message(new byte[] {'x'});
+        formatter.process(numeric);
+        assertTrue(bodyText(numeric).startsWith("{\"TopicOwner\":100015036,"), bodyText(numeric));
+
+        formatter.setTopicOwner("app-42");
+        Exchange text = message(new byte[] {'x'});
+        formatter.process(text);
+        assertTrue(bodyText(text).startsWith("{\"TopicOwner\":\"app-42\","), bodyText(text));
+
+        formatter.setTopicOwner("99999999999999999999"); // all digits but beyond a long
+        Exchange huge = message(new byte[] {'x'});
+        formatter.process(huge);
+        assertTrue(mapper.readTree(bodyText(huge)).get("TopicOwner").isTextual());
+
+        formatter.setTopicOwner("007"); // a number would lose the zeros
+        Exchange zeros = message(new byte[] {'x'});
+        formatter.process(zeros);
+        assertEquals("007", mapper.readTree(bodyText(zeros)).get("TopicOwner").textValue());
+
+        Exchange unset = message(new byte[] {'x'});
+        new CmqFormatter().process(unset);
+        assertTrue(bodyText(unset).startsWith("{\"TopicOwner\":\"\","), bodyText(unset));
+    }
+
+    @Test
+    void tagsFromConfiguration() throws Exception {
+        CmqFormatter formatter = new CmqFormatter();
+        formatter.setTags(" a, ,b ,");
+        Exchange exchange = message(new byte[] {'x'});
+        formatter.process(exchange);
+        assertEquals("a, b", exchange.getIn().getHeader(CmqHeaders.MESSAGE_TAG));
+    }
+
+    @Test
+    void tagsFromHeaderOverrideConfiguration() throws Exception {
+        CmqFormatter formatter = new CmqFormatter();
+        formatter.setTags("a,b");
+
+        Exchange fromString = message(new byte[] {'x'});
+        fromString.getIn().setHeader(CmqHeaders.NSQ_MESSAGE_TAG, "c,d");
+        formatter.process(fromString);
+        assertEquals("c, d", fromString.getIn().getHeader(CmqHeaders.MESSAGE_TAG));
+
+        Exchange fromList = message(new byte[] {'x'});
+        fromList.getIn().setHeader(CmqHeaders.NSQ_MESSAGE_TAG, List.of("e", " ", "f "));
+        formatter.process(fromList);
+        assertEquals("e, f", fromList.getIn().getHeader(CmqHeaders.MESSAGE_TAG));
+    }
+
+    @Test
+    void noTagsMeansNoTagHeader() throws Exception {
+        Exchange exchange = message(new byte[] {'x'});
+        exchange.getIn().setHeader(CmqHeaders.MESSAGE_TAG, "stale"); // e.g. left by an earlier step
+        new CmqFormatter().process(exchange);
+        assertFalse(exchange.getIn().getHeaders().containsKey(CmqHeaders.MESSAGE_TAG));
+
+        CmqFormatter blank = new CmqFormatter();
+        blank.setTags(" , ");
+        Exchange other = message(new byte[] {'x'});
+        blank.process(other);
+        assertFalse(other.getIn().getHeaders().containsKey(CmqHeaders.MESSAGE_TAG));
+    }
+
+    @Test
+    void requestIdIsNewForEveryRequestMessageIdIsStable() throws Exception {
+        CmqFormatter formatter = new CmqFormatter();
+        Exchange exchange = message("x".getBytes(StandardCharsets.UTF_8));
+
+        formatter.process(exchange);
+        Object firstRequest = exchange.getIn().getHeader(CmqHeaders.REQUEST_ID);
+        exchange.getIn().setBody("x".getBytes(StandardCharsets.UTF_8));
+        formatter.process(exchange);
+        Object secondRequest = exchange.getIn().getHeader(CmqHeaders.REQUEST_ID);
+        new CmqRequestId().process(exchange);
+        Object retryRequest = exchange.getIn().getHeader(CmqHeaders.REQUEST_ID);
+
+        assertNotEquals(firstRequest, secondRequest);
+        assertNotEquals(secondRequest, retryRequest);
+        assertTrue(retryRequest.toString().matches("[0-9a-f]{32}"));
+        assertEquals(ID, exchange.getIn().getHeader(CmqHeaders.MESSAGE_ID));
+    }
+
+    @Test
+    void invalidUtf8IsSentAsBase64() throws Exception {
+        byte[] body = {'o', 'k', (byte) 0xC3, (byte) 0x28, (byte) 0xFF, 0x00, (byte) 0xED, (byte) 0xA0, (byte) 0x80};
+        Exchange exchange = message(body);
+        new CmqFormatter().process(exchange);
+
+        String json = bodyText(exchange);
+        assertTrue(json.contains("\"msgBody\":\"" + Base64.getEncoder().encodeToString(body)
+                + "\",\"msgBodyEncoding\":\"base64\",\"publishTime\":1700000123}"), json);
+        JsonNode parsed = new ObjectMapper().readTree(json);
+        assertArrayEquals(body, Base64.getDecoder().decode(parsed.get("msgBody").asText()));
+        assertEquals("base64", parsed.get("msgBodyEncoding").asText());
+    }
+
+    @Test
+    void validUtf8HasNoEncodingField() throws Exception {
+        Exchange exchange = message("plain".getBytes(StandardCharsets.UTF_8));
+        new CmqFormatter().process(exchange);
+        assertFalse(bodyText(exchange).contains("msgBodyEncoding"), bodyText(exchange));
+    }
+
+    @Test
+    void simplifiedKeepsTheBodyByteForByte() throws Exception {
+        byte[] body = {0x00, (byte) 0xFF, 'a', (byte) 0xC3, 0x00, (byte) 0xFE, '\n'};
+        byte[] copy = body.clone();
+        CmqFormatter formatter = new CmqFormatter();
+        formatter.setFormat(PushFormat.SIMPLIFIED);
+        formatter.setTags("a,b");
+        Exchange exchange = message(body);
+
+        formatter.process(exchange);
+
+        assertSame(body, exchange.getIn().getBody());
+        assertArrayEquals(copy, exchange.getIn().getBody(byte[].class));
+        assertEquals(ID, exchange.getIn().getHeader(CmqHeaders.MESSAGE_ID));
+        assertEquals("a, b", exchange.getIn().getHeader(CmqHeaders.MESSAGE_TAG));
+        assertEquals("POST", exchange.getIn().getHeader(Exchange.HTTP_METHOD));
+    }
+
+    @Test
+    void jsonNeedsTheNsqHeaders() {
+        Exchange exchange = message(new byte[] {'x'});
+        exchange.getIn().removeHeader(CmqHeaders.NSQ_TOPIC);
+        NoSuchHeaderException e = assertThrows(NoSuchHeaderException.class,
+                () -> new CmqFormatter().process(exchange));
+        assertTrue(e.getMessage().contains(CmqHeaders.NSQ_TOPIC), e.getMessage());
+    }
+
+    @Test
+    void configuredByCamelPropertyBinding() throws Exception {
+        CmqFormatter formatter = new CmqFormatter();
+        Map<String, Object> properties = new HashMap<>(Map.of("format", " simplified ", "topicOwner", "123",
+                "tags", "x,y", "contentType", "text/csv"));
+        PropertyBindingSupport.build().bind(context, formatter, properties);
+
+        assertEquals(PushFormat.SIMPLIFIED, formatter.getFormat());
+        assertEquals("123", formatter.getTopicOwner());
+        assertEquals("x,y", formatter.getTags());
+        assertEquals("text/csv", formatter.getContentType());
+    }
+
+    @Test
+    void parseAcceptsAnyCaseAndSpaces() {
+        assertEquals(PushFormat.JSON, PushFormat.parse(" json "));
+        assertEquals(PushFormat.SIMPLIFIED, PushFormat.parse("push.format", "Simplified"));
+    }
+
+    @Test
+    void parseNamesTheKeyTheValueAndTheChoices() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PushFormat.parse("push.format", "XML"));
+        assertEquals("push.format 'XML' is not a format: allowed JSON, SIMPLIFIED", e.getMessage());
+
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> PushFormat.parse(""));
+        assertEquals("format '' is not a format: allowed JSON, SIMPLIFIED", empty.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PushFormat.parse("push.format", null));
+        assertThrows(IllegalArgumentException.class, () -> new CmqFormatter().setFormat("xml"));
+    }
+}
