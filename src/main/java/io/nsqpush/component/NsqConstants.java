@@ -31,6 +31,13 @@ public final class NsqConstants {
             + " many milliseconds from now (0 to nsqd's max-req-timeout, 1 h by default).", javaType = "Long")
     public static final String DEFER_MS = "CamelNsqDeferMs";
 
+    /**
+     * Exchange property (not a header): set it to {@code true} and the consumer REQs the message (with backoff) even
+     * though the exchange completed; the same happens for an exchange marked rollback-only. The dead-letter route uses
+     * it to send a message back to nsqd while attempts remain, without an exception to log.
+     */
+    public static final String REQUEUE = "CamelNsqRequeue";
+
     private NsqConstants() {
     }
 }

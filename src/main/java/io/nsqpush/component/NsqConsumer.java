@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Consumes a topic's channel from every configured nsqd: one exchange per message, processed on a worker pool of
  * maxInFlight threads so the event loop never waits. The exchange's completion answers nsqd: FIN when it succeeded,
- * REQ with an exponential delay when it failed. Suspending (and Camel's graceful shutdown, which suspends first) sets
+ * REQ with an exponential delay when it failed, was marked rollback-only or carries the {@code CamelNsqRequeue}
+ * property. Suspending (and Camel's graceful shutdown, which suspends first) sets
  * RDY 0 so that in-flight exchanges can still finish on live connections.
  */
 public class NsqConsumer extends DefaultConsumer implements Suspendable {
@@ -223,6 +224,10 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
 
         @Override
         public void onComplete(Exchange exchange) {
+            if (exchange.isRollbackOnly() || exchange.getProperty(NsqConstants.REQUEUE, false, Boolean.class)) {
+                onFailure(exchange);
+                return;
+            }
             inFlight.decrement();
             boolean finished = message.finish();
             if (starved) {

@@ -17,6 +17,8 @@ public final class CmqHeaders {
     public static final String NSQ_MESSAGE_ID = "CamelNsqMessageId";
     /** In: the publish time, ms since the epoch (Long). */
     public static final String NSQ_TIMESTAMP = "CamelNsqTimestamp";
+    /** In: nsqd's delivery count (Integer, 1 on the first). */
+    public static final String NSQ_ATTEMPTS = "CamelNsqAttempts";
     /** In: the topic the message came from. */
     public static final String NSQ_TOPIC = "CamelNsqTopic";
     /** In: the channel the message came from. */

@@ -1,0 +1,92 @@
+package io.nsqpush.app;
+
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.spi.PropertiesComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Runs the bridge: camel-main with ./application.properties and the YAML routes under ./routes. Settings are checked
+ * before any route starts; a bad one ends the process with exit code 2 and one log line that names it.
+ */
+public final class NsqPushMain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NsqPushMain.class);
+
+    /** Exit code for a setting that cannot work. */
+    public static final int EXIT_INVALID_SETTING = 2;
+
+    private NsqPushMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+
+    /** Runs until stopped (SIGTERM, Ctrl-C). @return the process exit code */
+    public static int run(String[] args) throws Exception {
+        return run(args, Map.of());
+    }
+
+    /** As {@link #run(String[])}, with properties that win over application.properties. */
+    public static int run(String[] args, Map<String, String> overrides) throws Exception {
+        Main main = create(overrides);
+        try {
+            main.run(args);
+            return main.getExitCode();
+        } catch (Exception e) {
+            InvalidSettingException invalid = invalidSetting(e);
+            if (invalid == null) {
+                throw e;
+            }
+            LOG.error("Invalid setting: {}", invalid.getMessage());
+            return EXIT_INVALID_SETTING;
+        }
+    }
+
+    /**
+     * @param overrides properties that win over application.properties, as -D does (used by tests)
+     * @return a Main configured as the bridge runs, not yet started
+     */
+    public static Main create(Map<String, String> overrides) {
+        Main main = new Main(NsqPushMain.class);
+        main.setPropertyPlaceholderLocations("file:application.properties");
+        overrides.forEach(main::addOverrideProperty);
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport support) {
+                PropertiesComponent properties = support.getCamelContext().getPropertiesComponent();
+                new PushSettings(properties::resolveProperty).validate();
+            }
+
+            @Override
+            public void afterConfigure(BaseMainSupport support) {
+                PropertiesComponent properties = support.getCamelContext().getPropertiesComponent();
+                if (Boolean.parseBoolean(properties.resolveProperty("routes.reload-enabled").orElse("true"))) {
+                    Path directory = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
+                    try {
+                        support.getCamelContext().addService(new RoutesDirectoryReloader(directory));
+                    } catch (Exception e) {
+                        throw new IllegalStateException("cannot watch " + directory + " for route changes", e);
+                    }
+                }
+            }
+        });
+        return main;
+    }
+
+    /** @return the InvalidSettingException that caused this failure, if any */
+    public static InvalidSettingException invalidSetting(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof InvalidSettingException invalid) {
+                return invalid;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,108 @@
+package io.nsqpush.app;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.RoutesBuilder;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
+import org.apache.camel.support.RouteWatcherReloadStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Live reload of the routes directory. Camel's own reload strategy re-reads only the edited file and does not re-create
+ * routes made from a {@code templatedRoute}, so an edited subscription would vanish. This one reloads the whole
+ * directory (templates, subscriptions, other routes) on any change; routes are stopped gracefully first (in-flight
+ * messages finish). A file that does not load is logged and the last working set of files is loaded again.
+ */
+final class RoutesDirectoryReloader extends RouteWatcherReloadStrategy {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RoutesDirectoryReloader.class);
+
+    private final Path directory;
+    private Map<String, String> lastWorking;
+
+    RoutesDirectoryReloader(Path directory) {
+        super(directory.toString(), false);
+        this.directory = directory;
+        setPattern("*.yaml");
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        lastWorking = read();
+        super.doStart();
+    }
+
+    @Override
+    protected synchronized void onRouteReload(Collection<Resource> changed, boolean removeEverything) {
+        Map<String, String> files;
+        try {
+            files = read();
+        } catch (IOException e) {
+            LOG.error("Cannot read routes under {}: {}; the running routes stay", directory, e.getMessage());
+            return;
+        }
+        try {
+            load(files);
+            lastWorking = files;
+            LOG.info("Reloaded routes under {}: {}", directory, routeIds());
+        } catch (Exception e) {
+            LOG.error("Routes under {} could not be loaded: {}; going back to the last working routes", directory,
+                    rootMessage(e));
+            try {
+                load(lastWorking);
+            } catch (Exception again) {
+                LOG.error("The last working routes could not be loaded again either: {}", rootMessage(again));
+            }
+        }
+    }
+
+    private void load(Map<String, String> files) throws Exception {
+        CamelContext context = getCamelContext();
+        List<Resource> resources = new ArrayList<>();
+        files.forEach((location, content) -> resources.add(ResourceHelper.fromString(location, content)));
+        Collection<RoutesBuilder> builders = PluginHelper.getRoutesLoader(context).findRoutesBuilders(resources);
+        context.getRouteController().removeAllRoutes();
+        context.removeRouteTemplates("*");
+        // as at start-up: routes and templates first, then the routes made from templates
+        for (RoutesBuilder builder : builders) {
+            builder.addRoutesToCamelContext(context);
+        }
+        for (RoutesBuilder builder : builders) {
+            builder.addTemplatedRoutesToCamelContext(context);
+        }
+    }
+
+    private Map<String, String> read() throws IOException {
+        Map<String, String> files = new LinkedHashMap<>();
+        try (Stream<Path> paths = Files.list(directory)) {
+            for (Path path : paths.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                files.put("file:" + path, Files.readString(path));
+            }
+        }
+        return files;
+    }
+
+    private List<String> routeIds() {
+        return getCamelContext().getRoutes().stream().map(r -> r.getRouteId()).sorted().toList();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
+    }
+}

@@ -1,0 +1,58 @@
+package io.nsqpush.push;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * Replaces the body with the dead-letter record, a JSON document that holds everything needed to replay the message to
+ * its topic: {@code topic, channel, msgId, attempts, publishTime (ms), deadTime (ms), endpoint, lastStatus, lastError,
+ * body, bodyEncoding} where body is the original body as UTF-8 text, or base64 when it is not valid UTF-8.
+ * Runs after {@link DeliveryFailure}; expects the original message (the dead-letter channel's useOriginalMessage).
+ */
+public class DeadLetterRecord implements Processor {
+
+    /** Exchange property the push route sets to the endpoint URL. */
+    public static final String ENDPOINT = "nsqPushEndpoint";
+    private static final JsonFactory JSON = new JsonFactory();
+
+    @Override
+    public void process(Exchange exchange) throws IOException {
+        Message message = exchange.getMessage();
+        byte[] body = message.getBody(byte[].class);
+        if (body == null) {
+            body = new byte[0];
+        }
+        String text = CmqJsonBody.utf8OrNull(body);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 512);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("topic", message.getHeader(CmqHeaders.NSQ_TOPIC, String.class));
+            json.writeStringField("channel", message.getHeader(CmqHeaders.NSQ_CHANNEL, String.class));
+            json.writeStringField("msgId", message.getHeader(CmqHeaders.NSQ_MESSAGE_ID, String.class));
+            json.writeNumberField("attempts", message.getHeader(CmqHeaders.NSQ_ATTEMPTS, 0, Integer.class));
+            json.writeNumberField("publishTime", message.getHeader(CmqHeaders.NSQ_TIMESTAMP, 0L, Long.class));
+            json.writeNumberField("deadTime", System.currentTimeMillis());
+            json.writeStringField("endpoint", exchange.getProperty(ENDPOINT, String.class));
+            Integer status = exchange.getProperty(DeliveryFailure.LAST_STATUS, Integer.class);
+            if (status == null) {
+                json.writeNullField("lastStatus");
+            } else {
+                json.writeNumberField("lastStatus", status);
+            }
+            json.writeStringField("lastError", exchange.getProperty(DeliveryFailure.LAST_ERROR, String.class));
+            json.writeStringField("body", text != null ? text : Base64.getEncoder().encodeToString(body));
+            json.writeStringField("bodyEncoding", text != null ? "utf-8" : "base64");
+            json.writeEndObject();
+        }
+        message.setBody(out.toByteArray());
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json; charset=" + StandardCharsets.UTF_8.name());
+    }
+}

@@ -1,0 +1,66 @@
+package io.nsqpush.app;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The real bridge in this JVM: NsqPushMain with ./application.properties and a copy of ./routes (so a test may edit
+ * route files), plus the test's overrides as -D would give them.
+ */
+final class Bridge implements AutoCloseable {
+
+    private final Main main;
+    private final Path routes;
+
+    private Bridge(Main main, Path routes) {
+        this.main = main;
+        this.routes = routes;
+    }
+
+    static Bridge start(Map<String, String> overrides) throws Exception {
+        Path routes = Files.createTempDirectory("nsq-push-routes");
+        try (Stream<Path> files = Files.list(Path.of("routes"))) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.copy(file, routes.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Map<String, String> all = new HashMap<>();
+        all.put("routes.directory", routes.toString());
+        all.putAll(overrides);
+        Main main = NsqPushMain.create(all);
+        main.start();
+        return new Bridge(main, routes);
+    }
+
+    CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    Path routes() {
+        return routes;
+    }
+
+    @Override
+    public void close() throws Exception {
+        main.stop();
+        try (Stream<Path> files = Files.list(routes)) {
+            files.forEach(f -> {
+                try {
+                    Files.delete(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+        Files.delete(routes);
+    }
+}

@@ -1,0 +1,124 @@
+package io.nsqpush.testsupport;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntUnaryOperator;
+import java.util.stream.Collectors;
+
+/**
+ * A real HTTP endpoint (the JDK's HttpServer) that records every request and answers with a status chosen per request.
+ * A status of {@link #NO_ANSWER} keeps the request open until {@link #close()}: an endpoint that never answers.
+ */
+public final class TestEndpoint implements AutoCloseable {
+
+    public static final int NO_ANSWER = -1;
+
+    /** One request as the endpoint received it; header names are lower case. */
+    public record Request(String method, String path, Map<String, String> headers, byte[] body, long receivedAtNanos) {
+        public String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
+
+        public String bodyUtf8() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "test-endpoint");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private volatile IntUnaryOperator status = n -> 200;
+
+    private TestEndpoint() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+        server.createContext("/", this::handle);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    public static TestEndpoint start() throws IOException {
+        return new TestEndpoint();
+    }
+
+    /** @param status the status for the n-th request (0-based), or {@link #NO_ANSWER} */
+    public TestEndpoint answer(IntUnaryOperator status) {
+        this.status = status;
+        return this;
+    }
+
+    public String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    public List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    public List<Request> requestsFor(String messageId) {
+        return requests.stream().filter(r -> messageId.equals(r.header("x-cmq-message-id"))).collect(Collectors.toList());
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readAllBytes();
+        }
+        Map<String, String> headers = new TreeMap<>();
+        exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT),
+                String.join(",", values)));
+        int index;
+        synchronized (requests) {
+            index = requests.size();
+            requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(), headers, body,
+                    System.nanoTime()));
+        }
+        int code = status.applyAsInt(index);
+        if (code == NO_ANSWER) {
+            try {
+                closing.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+            return;
+        }
+        byte[] answer = ("status " + code).getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(code, answer.length);
+        exchange.getResponseBody().write(answer);
+        exchange.close();
+    }
+
+    @Override
+    public void close() {
+        closing.countDown();
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    /** @return every request's header value for the name, in order */
+    public List<String> headerValues(String name) {
+        List<String> values = new ArrayList<>();
+        requests.forEach(r -> values.add(r.header(name)));
+        return values;
+    }
+}
