@@ -1,11 +1,13 @@
 package io.nsqpush.app;
 
 import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.DefaultMainShutdownStrategy;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.PropertiesComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -36,6 +38,7 @@ public final class NsqPushMain {
     /** As {@link #run(String[])}, with properties that win over application.properties. */
     public static int run(String[] args, Map<String, String> overrides) throws Exception {
         Main main = create(overrides);
+        stopOnSignals(main);
         try {
             main.run(args);
             return main.getExitCode();
@@ -78,6 +81,22 @@ public final class NsqPushMain {
             }
         });
         return main;
+    }
+
+    /**
+     * SIGTERM and SIGINT stop the bridge gracefully and the process exits 0. Camel's own hook runs inside the JVM's
+     * shutdown, after which the JVM exits 143 whatever happened; handling the signals ourselves lets run() return.
+     */
+    private static void stopOnSignals(Main main) {
+        if (main.getShutdownStrategy() instanceof DefaultMainShutdownStrategy strategy) {
+            strategy.disableHangupSupport();
+        }
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> {
+                LOG.info("SIG{} received: stopping", name);
+                main.completed();
+            });
+        }
     }
 
     /** @return the InvalidSettingException that caused this failure, if any */

@@ -1,0 +1,64 @@
+package io.nsqpush.app;
+
+import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.TestEndpoint;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The packaged jar, run as the README says: java -jar target/nsq-push.jar from the project root. */
+class NsqPushJarIT {
+
+    private static Process launch(Path log, String... properties) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(properties));
+        command.add("-jar");
+        command.add("target/nsq-push.jar");
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                .directory(new File(".")).start();
+    }
+
+    @Test
+    void aBadSettingEndsTheJarWithExitCode2AndOneLine() throws Exception {
+        Path log = Files.createTempFile("nsq-push-jar", ".log");
+        Process jar = launch(log, "-Dpush.format=XML");
+        assertTrue(jar.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, jar.exitValue());
+        List<String> errors = Files.readAllLines(log).stream().filter(l -> l.contains(" ERROR ")).toList();
+        assertEquals(1, errors.size(), String.join("\n", Files.readAllLines(log)));
+        assertTrue(errors.get(0).endsWith("Invalid setting: push.format 'XML' is not a format: allowed JSON, SIMPLIFIED"));
+    }
+
+    @Test
+    void theJarDeliversAMessageAndStopsCleanlyOnSigterm() throws Exception {
+        Path log = Files.createTempFile("nsq-push-jar", ".log");
+        try (TestNsqd nsqd = TestNsqd.start(); TestEndpoint endpoint = TestEndpoint.start()) {
+            Process jar = launch(log, "-Dnsq.nsqd-tcp-addresses=" + nsqd.address(), "-Dpush.url=" + endpoint.url("/in"),
+                    "-Dpush.format=SIMPLIFIED", "-Droutes.reload-enabled=false");
+            try {
+                String id = nsqd.publish("orders", "from the jar");
+                await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.requestsFor(id).size() == 1);
+                assertEquals("from the jar", endpoint.requestsFor(id).get(0).bodyUtf8());
+                await().atMost(Duration.ofSeconds(5)).until(() -> nsqd.finCount("orders", "nsq-push") == 1);
+            } finally {
+                jar.destroy(); // SIGTERM
+                assertTrue(jar.waitFor(60, TimeUnit.SECONDS));
+            }
+            String output = Files.readString(log, StandardCharsets.UTF_8);
+            assertEquals(0, jar.exitValue(), output);
+            assertTrue(output.contains("SIGTERM received: stopping") && output.contains("Apache Camel (Main) 4.18.0 shutdown"), output);
+        }
+    }
+}
