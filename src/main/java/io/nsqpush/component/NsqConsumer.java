@@ -197,6 +197,11 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     }
 
     private void process(NsqMessage message) {
+        if (paused || !isRunAllowed()) {
+            // taken from nsqd just before RDY 0 reached it: give it back rather than start what shutdown may cut off
+            message.requeue(0);
+            return;
+        }
         Exchange exchange = createExchange(false);
         Message in = exchange.getMessage();
         in.setBody(message.body());

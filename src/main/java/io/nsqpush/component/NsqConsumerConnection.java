@@ -75,6 +75,13 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         }
         if (c != null) {
             // outside the lock: closing calls onClose on the event loop
+            int requeued = c.requeueUnanswered();
+            if (requeued > 0) {
+                LOG.warn("Stopping {} with {} messages unanswered: requeued them on nsqd {}", consumer.subscription(),
+                        requeued, address);
+            }
+            // CLS, as the protocol asks of a client that leaves; nsqd answers CLOSE_WAIT
+            c.startClose().orTimeout(1, TimeUnit.SECONDS).exceptionally(e -> null).join();
             c.close().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
     }

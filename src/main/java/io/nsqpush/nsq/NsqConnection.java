@@ -117,6 +117,22 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
         return request(ch -> NsqCommands.close(ch.alloc())).thenApply(r -> null);
     }
 
+    /**
+     * REQs every message still unanswered on this connection, so that nsqd hands them out again at once instead of
+     * after their msg timeout. An exchange still running for one of them can no longer FIN it.
+     *
+     * @return how many were requeued
+     */
+    public int requeueUnanswered() {
+        int requeued = 0;
+        for (NsqMessage message : inFlight.values()) {
+            if (message.requeue(0)) {
+                requeued++;
+            }
+        }
+        return requeued;
+    }
+
     /** Closes the socket; unanswered messages go back to nsqd's queue when nsqd notices. */
     public CompletableFuture<Void> close() {
         Channel ch = channel;

@@ -61,4 +61,37 @@ class NsqPushJarIT {
             assertTrue(output.contains("SIGTERM received: stopping") && output.contains("Apache Camel (Main) 4.18.0 shutdown"), output);
         }
     }
+
+    @Test
+    void sigtermMidStreamDeliversEveryMessageExactlyOnceAndExitsZero() throws Exception {
+        Path log = Files.createTempFile("nsq-push-jar", ".log");
+        try (TestNsqd nsqd = TestNsqd.start(); TestEndpoint endpoint = TestEndpoint.start().delay(100)) {
+            String[] settings = {"-Dnsq.nsqd-tcp-addresses=" + nsqd.address(), "-Dpush.url=" + endpoint.url("/in"),
+                "-Dnsq.max-in-flight=20", "-Droutes.reload-enabled=false"};
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                ids.add(nsqd.publish("orders", "message " + i));
+            }
+            Process first = launch(log, settings);
+            await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.requests().size() >= 60);
+            first.destroy(); // SIGTERM while 20 deliveries are in flight
+            assertTrue(first.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, first.exitValue(), Files.readString(log));
+            int deliveredBeforeStop = endpoint.requests().size();
+            assertTrue(deliveredBeforeStop < 400, "stopped mid-stream");
+
+            Process second = launch(log, settings);
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> endpoint.requests().size() >= 400);
+                await().atMost(Duration.ofSeconds(10)).until(() -> nsqd.finCount("orders", "nsq-push") == 400);
+            } finally {
+                second.destroy();
+                assertTrue(second.waitFor(60, TimeUnit.SECONDS));
+            }
+            assertEquals(0, second.exitValue());
+            List<String> received = endpoint.headerValues("x-cmq-message-id");
+            assertEquals(400, received.size(), "no duplicates with a healthy endpoint");
+            assertEquals(new java.util.HashSet<>(ids), new java.util.HashSet<>(received));
+        }
+    }
 }

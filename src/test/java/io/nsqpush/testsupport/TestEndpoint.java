@@ -48,6 +48,7 @@ public final class TestEndpoint implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final CountDownLatch closing = new CountDownLatch(1);
     private volatile IntUnaryOperator status = n -> 200;
+    private volatile long delayMillis;
 
     private TestEndpoint() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
@@ -66,6 +67,12 @@ public final class TestEndpoint implements AutoCloseable {
         return this;
     }
 
+    /** Every answer comes this much later: a slow endpoint. */
+    public TestEndpoint delay(long millis) {
+        this.delayMillis = millis;
+        return this;
+    }
+
     public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
@@ -79,6 +86,15 @@ public final class TestEndpoint implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        try {
+            respond(exchange);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exchange.close();
+        }
+    }
+
+    private void respond(HttpExchange exchange) throws IOException, InterruptedException {
         byte[] body;
         try (InputStream in = exchange.getRequestBody()) {
             body = in.readAllBytes();
@@ -93,6 +109,10 @@ public final class TestEndpoint implements AutoCloseable {
                     System.nanoTime()));
         }
         int code = status.applyAsInt(index);
+        if (delayMillis > 0 && code != NO_ANSWER && closing.await(delayMillis, TimeUnit.MILLISECONDS)) {
+            exchange.close();
+            return;
+        }
         if (code == NO_ANSWER) {
             try {
                 closing.await(60, TimeUnit.SECONDS);
