@@ -1,5 +1,7 @@
 package io.nsqpush.app;
 
+import org.apache.camel.CamelContext;
+import org.apache.camel.Processor;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.DefaultMainShutdownStrategy;
 import org.apache.camel.main.Main;
@@ -69,7 +71,20 @@ public final class NsqPushMain {
 
             @Override
             public void afterConfigure(BaseMainSupport support) {
-                PropertiesComponent properties = support.getCamelContext().getPropertiesComponent();
+                CamelContext context = support.getCamelContext();
+                PropertiesComponent properties = context.getPropertiesComponent();
+                // the routes call these by name: delivery metrics and the per-request failure count
+                PushMetrics metrics = new PushMetrics(context);
+                context.getRegistry().bind("pushMetrics", metrics);
+                context.getRegistry().bind("pushFailedAttempt", (Processor) metrics::failedAttempt);
+                long statusInterval = Long.parseLong(properties.resolveProperty("status.interval").orElse("60"));
+                if (statusInterval > 0) {
+                    try {
+                        context.addService(new StatusLog(context, metrics, statusInterval));
+                    } catch (Exception e) {
+                        throw new IllegalStateException("cannot start the status line", e);
+                    }
+                }
                 if (Boolean.parseBoolean(properties.resolveProperty("routes.reload-enabled").orElse("true"))) {
                     Path directory = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
                     try {

@@ -48,6 +48,7 @@ public final class PushSettings {
             throw new InvalidSettingException("push.requeue-delay " + requeueDelay + " is above push.max-requeue-delay "
                     + maxRequeueDelay + ": the first delay must not exceed the largest");
         }
+        integer("status.interval", 0, 86_400);
         String deadLetter = required("dead-letter.uri");
         if (!deadLetter.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.+")) {
             throw new InvalidSettingException("dead-letter.uri '" + deadLetter + "' is not a Camel endpoint URI:"

@@ -35,10 +35,24 @@ final class Bridge implements AutoCloseable {
         }
         Map<String, String> all = new HashMap<>();
         all.put("routes.directory", routes.toString());
+        all.put("camel.management.host", "127.0.0.1");
+        all.put("camel.management.port", String.valueOf(freePort()));
         all.putAll(overrides);
         Main main = NsqPushMain.create(all);
         main.start();
         return new Bridge(main, routes);
+    }
+
+    /** @return http://127.0.0.1:port of the management server (health, metrics) */
+    String managementUrl() {
+        return "http://127.0.0.1:" + main.getCamelContext().getPropertiesComponent()
+                .resolveProperty("camel.management.port").orElseThrow();
+    }
+
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     CamelContext context() {
