@@ -52,6 +52,9 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "ioThreads": target.setIoThreads(property(camelContext, int.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "lookupd": getOrCreateConfiguration(target).setLookupd(property(camelContext, java.lang.String.class, value)); return true;
+        case "lookupdpollinterval":
+        case "lookupdPollInterval": getOrCreateConfiguration(target).setLookupdPollInterval(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxattempts":
         case "maxAttempts": getOrCreateConfiguration(target).setMaxAttempts(property(camelContext, int.class, value)); return true;
         case "maxframesize":
@@ -100,6 +103,9 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "ioThreads": return int.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "lookupd": return java.lang.String.class;
+        case "lookupdpollinterval":
+        case "lookupdPollInterval": return long.class;
         case "maxattempts":
         case "maxAttempts": return int.class;
         case "maxframesize":
@@ -149,6 +155,9 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "ioThreads": return target.getIoThreads();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "lookupd": return getOrCreateConfiguration(target).getLookupd();
+        case "lookupdpollinterval":
+        case "lookupdPollInterval": return getOrCreateConfiguration(target).getLookupdPollInterval();
         case "maxattempts":
         case "maxAttempts": return getOrCreateConfiguration(target).getMaxAttempts();
         case "maxframesize":

@@ -40,6 +40,9 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "heartbeatInterval": target.getConfiguration().setHeartbeatInterval(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "lookupd": target.getConfiguration().setLookupd(property(camelContext, java.lang.String.class, value)); return true;
+        case "lookupdpollinterval":
+        case "lookupdPollInterval": target.getConfiguration().setLookupdPollInterval(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxattempts":
         case "maxAttempts": target.getConfiguration().setMaxAttempts(property(camelContext, int.class, value)); return true;
         case "maxframesize":
@@ -83,6 +86,9 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "heartbeatInterval": return long.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "lookupd": return java.lang.String.class;
+        case "lookupdpollinterval":
+        case "lookupdPollInterval": return long.class;
         case "maxattempts":
         case "maxAttempts": return int.class;
         case "maxframesize":
@@ -127,6 +133,9 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "heartbeatInterval": return target.getConfiguration().getHeartbeatInterval();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "lookupd": return target.getConfiguration().getLookupd();
+        case "lookupdpollinterval":
+        case "lookupdPollInterval": return target.getConfiguration().getLookupdPollInterval();
         case "maxattempts":
         case "maxAttempts": return target.getConfiguration().getMaxAttempts();
         case "maxframesize":

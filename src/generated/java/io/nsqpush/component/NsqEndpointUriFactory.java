@@ -23,7 +23,7 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(20);
+        Set<String> props = new HashSet<>(22);
         props.add("autoTouch");
         props.add("bridgeErrorHandler");
         props.add("channel");
@@ -33,6 +33,8 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("exchangePattern");
         props.add("heartbeatInterval");
         props.add("lazyStartProducer");
+        props.add("lookupd");
+        props.add("lookupdPollInterval");
         props.add("maxAttempts");
         props.add("maxFrameSize");
         props.add("maxInFlight");

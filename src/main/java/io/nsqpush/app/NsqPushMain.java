@@ -77,6 +77,10 @@ public final class NsqPushMain {
                 PushMetrics metrics = new PushMetrics(context);
                 context.getRegistry().bind("pushMetrics", metrics);
                 context.getRegistry().bind("pushFailedAttempt", (Processor) metrics::failedAttempt);
+                // redelivered POSTs run on this pool (camel-http blocks): as many threads as messages in flight
+                int maxInFlight = Integer.parseInt(properties.resolveProperty("nsq.max-in-flight").orElse("200"));
+                context.getRegistry().bind("pushRedeliveryPool", context.getExecutorServiceManager()
+                        .newScheduledThreadPool(NsqPushMain.class, "PushRedelivery", maxInFlight));
                 long statusInterval = Long.parseLong(properties.resolveProperty("status.interval").orElse("60"));
                 if (statusInterval > 0) {
                     try {

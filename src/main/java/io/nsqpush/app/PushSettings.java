@@ -18,6 +18,11 @@ public final class PushSettings {
     /** nsqd's --max-req-timeout default: a longer REQ is clamped by nsqd, so we refuse to promise one. */
     static final long MAX_REQUEUE_DELAY_MS = 3_600_000L;
 
+    /** nsqd's --max-msg-timeout default: TOUCH cannot keep a message longer. */
+    static final long MAX_MSG_TIMEOUT_MS = 900_000L;
+    /** Camel's default maximumRedeliveryDelay. */
+    static final long CAMEL_MAX_REDELIVERY_DELAY_MS = 60_000L;
+
     private final Function<String, Optional<String>> properties;
 
     /** @param properties resolves a key to its effective value (file, -D override or environment) */
@@ -29,7 +34,11 @@ public final class PushSettings {
     public void validate() {
         name("nsq.topic");
         name("nsq.channel");
-        addresses("nsq.nsqd-tcp-addresses");
+        boolean lookupd = lookupdAddresses("nsq.lookupd-http-addresses");
+        boolean nsqd = properties.apply("nsq.nsqd-tcp-addresses").filter(v -> !v.isBlank()).isPresent();
+        if (!lookupd || nsqd) {
+            addresses("nsq.nsqd-tcp-addresses");
+        }
         integer("nsq.max-in-flight", 1, 65_535);
         integer("nsq.max-attempts", 1, 65_535);
         url("push.url");
@@ -38,10 +47,17 @@ public final class PushSettings {
         } catch (IllegalArgumentException e) {
             throw new InvalidSettingException(e.getMessage());
         }
-        integer("push.timeout", 1, Integer.MAX_VALUE);
         integer("push.connect-timeout", 1, Integer.MAX_VALUE);
-        integer("push.redeliveries", 0, 100);
-        integer("push.redelivery-delay", 0, MAX_REQUEUE_DELAY_MS);
+        long timeout = integer("push.timeout", 1, Integer.MAX_VALUE);
+        long redeliveries = integer("push.redeliveries", 0, 100);
+        long redeliveryDelay = integer("push.redelivery-delay", 0, MAX_REQUEUE_DELAY_MS);
+        long attempt = attemptMillis(timeout, redeliveries, redeliveryDelay);
+        if (attempt > MAX_MSG_TIMEOUT_MS) {
+            throw new InvalidSettingException("push.redeliveries " + redeliveries + " with push.timeout " + timeout
+                    + " and push.redelivery-delay " + redeliveryDelay + ": one attempt can take " + attempt
+                    + " ms, above nsqd's default --max-msg-timeout of " + MAX_MSG_TIMEOUT_MS + " ms (nsqd would give"
+                    + " the message to another consumer meanwhile); allowed: fewer redeliveries or shorter times");
+        }
         long requeueDelay = integer("push.requeue-delay", 0, MAX_REQUEUE_DELAY_MS);
         long maxRequeueDelay = integer("push.max-requeue-delay", 0, MAX_REQUEUE_DELAY_MS);
         if (requeueDelay > maxRequeueDelay) {
@@ -54,6 +70,30 @@ public final class PushSettings {
             throw new InvalidSettingException("dead-letter.uri '" + deadLetter + "' is not a Camel endpoint URI:"
                     + " allowed scheme:path, e.g. nsq:orders.dead-letter or file:dead-letters");
         }
+        if (deadLetter.startsWith("nsq:")) {
+            String topic = deadLetter.substring(4).split("\\?", 2)[0];
+            if (!NsqNames.isValid(topic)) {
+                throw new InvalidSettingException("dead-letter.uri '" + deadLetter + "': topic '" + topic + "' is not a"
+                        + " valid NSQ name: allowed 1-64 characters of [.a-zA-Z0-9_-] (so the default <topic>.dead-letter"
+                        + " needs a topic of at most 52 characters, not ephemeral)");
+            }
+            if (!deadLetter.matches(".*[?&]servers=[^&]+.*")) {
+                throw new InvalidSettingException("dead-letter.uri '" + deadLetter + "' publishes to NSQ but names no"
+                        + " nsqd (servers=): set nsq.nsqd-tcp-addresses (lookupd only finds nsqd nodes to consume from)"
+                        + " or use another dead-letter.uri, e.g. file:dead-letters");
+            }
+        }
+    }
+
+    /** The longest one attempt can take: every request timing out, and Camel's redelivery delays (capped at 60 s). */
+    static long attemptMillis(long timeout, long redeliveries, long redeliveryDelay) {
+        long total = (redeliveries + 1) * timeout;
+        long delay = redeliveryDelay;
+        for (long i = 0; i < redeliveries; i++) {
+            total += Math.min(delay, CAMEL_MAX_REDELIVERY_DELAY_MS);
+            delay = Math.min(delay * 2, CAMEL_MAX_REDELIVERY_DELAY_MS);
+        }
+        return total;
     }
 
     private String required(String key) {
@@ -99,6 +139,28 @@ public final class PushSettings {
                     + (key.endsWith("delay") || key.endsWith("timeout") ? " (milliseconds)" : ""));
         }
         return number;
+    }
+
+    /** @return true when lookupd addresses are set; each must be host:port or an http(s) URL */
+    private boolean lookupdAddresses(String key) {
+        String value = properties.apply(key).orElse("").trim();
+        if (value.isEmpty()) {
+            return false;
+        }
+        for (String address : value.split(",")) {
+            String a = address.trim();
+            String url = a.startsWith("http://") || a.startsWith("https://") ? a : "http://" + a;
+            try {
+                URI uri = new URI(url);
+                if (uri.getHost() == null || uri.getPort() == 0) {
+                    throw new URISyntaxException(url, "no host");
+                }
+            } catch (URISyntaxException e) {
+                throw new InvalidSettingException(key + ": '" + a + "' is not an nsqlookupd HTTP address: allowed a"
+                        + " comma-separated list of host:port or http(s):// URLs, e.g. 127.0.0.1:4161");
+            }
+        }
+        return true;
     }
 
     private void url(String key) {

@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * Live reload of the routes directory. Camel's own reload strategy re-reads only the edited file and does not re-create
  * routes made from a {@code templatedRoute}, so an edited subscription would vanish. This one reloads the whole
  * directory (templates, subscriptions, other routes) on any change; routes are stopped gracefully first (in-flight
- * messages finish). A file that does not load is logged and the last working set of files is loaded again.
+ * messages finish), half a second after the last change. A file that does not load is logged and the last working set
+ * of files is loaded again. Every route and template of the context is replaced: keep all routes in this directory.
  */
 final class RoutesDirectoryReloader extends RouteWatcherReloadStrategy {
 
@@ -44,8 +45,34 @@ final class RoutesDirectoryReloader extends RouteWatcherReloadStrategy {
         super.doStart();
     }
 
+    /** Editors write a file in steps (truncate, write, rename): reload once the directory has been quiet this long. */
+    static final long QUIET_MILLIS = 500;
+
+    private java.util.concurrent.ScheduledExecutorService debounce;
+    private java.util.concurrent.ScheduledFuture<?> pending;
+
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        if (debounce != null) {
+            getCamelContext().getExecutorServiceManager().shutdownNow(debounce);
+            debounce = null;
+        }
+    }
+
     @Override
     protected synchronized void onRouteReload(Collection<Resource> changed, boolean removeEverything) {
+        if (debounce == null) {
+            debounce = getCamelContext().getExecutorServiceManager().newSingleThreadScheduledExecutor(this,
+                    "RoutesReload");
+        }
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        pending = debounce.schedule(this::reload, QUIET_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void reload() {
         Map<String, String> files;
         try {
             files = read();

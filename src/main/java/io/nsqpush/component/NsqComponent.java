@@ -18,8 +18,8 @@ public class NsqComponent extends HealthCheckComponent {
     @Metadata(description = "Default options for every nsq: endpoint of this component")
     private NsqConfiguration configuration = new NsqConfiguration();
 
-    @Metadata(label = "advanced", defaultValue = "2", description = "Netty I/O threads shared by every nsqd"
-            + " connection of this component; they only decode frames and write commands, never process messages")
+    @Metadata(label = "advanced", description = "Netty I/O threads shared by every nsqd connection of this component"
+            + " (default: 2, or 1 on a single core); they only decode frames and write commands, never process messages")
     private int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
 
     private ExecutorService ioExecutor;

@@ -11,6 +11,7 @@ import org.apache.camel.spi.UriParams;
 import org.apache.camel.spi.UriPath;
 
 import java.net.InetAddress;
+import java.util.List;
 import java.net.UnknownHostException;
 
 /** Every option of an {@code nsq:} endpoint; the component holds one as the default for its endpoints. */
@@ -24,8 +25,12 @@ public class NsqConfiguration implements Cloneable {
     @Metadata(required = true)
     private String topic;
 
-    @UriParam(defaultValue = "localhost:4150")
-    private String servers = "localhost:4150";
+    @UriParam
+    private String servers;
+    @UriParam(label = "consumer")
+    private String lookupd;
+    @UriParam(label = "consumer", defaultValue = "60000", javaType = "java.time.Duration")
+    private long lookupdPollInterval = 60_000;
     @UriParam(label = "consumer")
     private String channel;
     @UriParam(label = "consumer", defaultValue = "200")
@@ -69,11 +74,50 @@ public class NsqConfiguration implements Cloneable {
     }
 
     /**
-     * The nsqd TCP addresses, comma-separated host:port. A consumer connects to every one and splits maxInFlight
-     * among them; a producer publishes to the first that answers. Default localhost:4150.
+     * The nsqd TCP addresses, comma-separated host:port. A consumer connects to every one (and to what lookupd finds)
+     * and splits maxInFlight among them; a producer publishes to the first that answers. Default localhost:4150 when
+     * no lookupd is set.
      */
     public void setServers(String servers) {
         this.servers = servers;
+    }
+
+    public String getLookupd() {
+        return lookupd;
+    }
+
+    /**
+     * nsqlookupd HTTP addresses, comma-separated host:port or http(s) URLs: the consumer polls /lookup?topic= on each,
+     * connects to every producer found and lets go of producers no longer listed. Combines with servers.
+     */
+    public void setLookupd(String lookupd) {
+        this.lookupd = lookupd;
+    }
+
+    public long getLookupdPollInterval() {
+        return lookupdPollInterval;
+    }
+
+    /** How often lookupd is polled, with up to 30% jitter so that many consumers do not poll at once. Default 60 s. */
+    public void setLookupdPollInterval(long lookupdPollInterval) {
+        this.lookupdPollInterval = lookupdPollInterval;
+    }
+
+    /** @return the nsqd addresses configured by hand: servers, or localhost:4150 when neither servers nor lookupd is set */
+    List<NsqAddress> staticServers() {
+        if (servers == null || servers.isBlank()) {
+            return lookupdAddresses().isEmpty() ? List.of(new NsqAddress("localhost", 4150)) : List.of();
+        }
+        return NsqAddress.parseList(servers);
+    }
+
+    /** @return the lookupd addresses, as given */
+    List<String> lookupdAddresses() {
+        if (lookupd == null || lookupd.isBlank()) {
+            return List.of();
+        }
+        return java.util.Arrays.stream(lookupd.split(",")).map(String::trim).filter(a -> !a.isEmpty()).distinct()
+                .toList();
     }
 
     public String getChannel() {
@@ -227,12 +271,22 @@ public class NsqConfiguration implements Cloneable {
     /** Checks the options every endpoint needs; the message names the option, the bad value and what is allowed. */
     void validate() {
         NsqNames.require("topic", topic);
-        if (NsqAddress.parseList(servers).isEmpty()) {
-            throw new IllegalArgumentException("servers '" + servers + "': at least one nsqd address host:port is required");
+        staticServers(); // parses them: a bad address names itself
+        for (String address : lookupdAddresses()) {
+            String url = address.startsWith("http://") || address.startsWith("https://") ? address : "http://" + address;
+            try {
+                if (java.net.URI.create(url).getHost() == null || java.net.URI.create(url).getPort() == 0) {
+                    throw new IllegalArgumentException("no host");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("lookupd '" + address + "' is not an nsqlookupd HTTP address: allowed"
+                        + " host:port or an http(s):// URL");
+            }
         }
+        require("lookupdPollInterval", lookupdPollInterval, 1_000, Integer.MAX_VALUE);
         require("heartbeatInterval", heartbeatInterval, 1_000, 60_000);
         require("connectTimeout", connectTimeout, 1, Integer.MAX_VALUE);
-        require("maxFrameSize", maxFrameSize, 1024, Integer.MAX_VALUE);
+        require("maxFrameSize", maxFrameSize, 1024, 256 * 1024 * 1024);
     }
 
     /** Checks what a consumer needs on top of {@link #validate()}. */
@@ -242,7 +296,8 @@ public class NsqConfiguration implements Cloneable {
         }
         NsqNames.require("channel", channel);
         require("maxInFlight", maxInFlight, 1, 65_535);
-        require("msgTimeout", msgTimeout, 1_000, Integer.MAX_VALUE);
+        // nsqd refuses a msg_timeout above its --max-msg-timeout (15 min by default) with a fatal E_BAD_BODY
+        require("msgTimeout", msgTimeout, 1_000, 900_000);
         require("maxAttempts", maxAttempts, 1, 65_535);
         require("requeueDelay", requeueDelay, 0, MAX_REQUEUE_DELAY_LIMIT);
         require("maxRequeueDelay", maxRequeueDelay, 0, MAX_REQUEUE_DELAY_LIMIT);

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Consumes a topic's channel from every configured nsqd: one exchange per message, processed on a worker pool of
  * maxInFlight threads so the event loop never waits. The exchange's completion answers nsqd: FIN when it succeeded,
  * REQ with an exponential delay when it failed, was marked rollback-only or carries the {@code CamelNsqRequeue}
- * property. Suspending (and Camel's graceful shutdown, which suspends first) sets
+ * property. Camel's graceful shutdown suspends first (RDY 0) and lets in-flight exchanges finish within its timeout;
+ * what still runs after that is REQed at stop, so a delivery under way then may be POSTed again later. Suspending (and Camel's graceful shutdown, which suspends first) sets
  * RDY 0 so that in-flight exchanges can still finish on live connections.
  */
 public class NsqConsumer extends DefaultConsumer implements Suspendable {
@@ -39,9 +40,13 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     private final RequeueBackoff requeueBackoff;
     private final LongAdder possibleDuplicates = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
+    /** Messages received and not yet answered or dropped, wherever they are (queued for a worker or processing). */
+    private final java.util.concurrent.atomic.AtomicInteger outstanding = new java.util.concurrent.atomic.AtomicInteger();
     private final List<NsqConsumerConnection> connections = new CopyOnWriteArrayList<>();
     private ExecutorService workers;
     private ScheduledExecutorService scheduler;
+    private NsqClientOptions options;
+    private LookupdPoller lookupdPoller;
     private volatile boolean paused;
     /** Some connection is below its RDY share, waiting for the others to drain. */
     private volatile boolean starved;
@@ -71,9 +76,15 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         return List.copyOf(connections);
     }
 
-    /** @return true while every configured nsqd has a live, subscribed connection */
+    /**
+     * @return true while every known nsqd (configured or found by lookupd) has a live, subscribed connection; with
+     *         lookupd and no producer of the topic yet there is nothing to be connected to, which is fine
+     */
     public boolean isConnected() {
-        return !connections.isEmpty() && connections.stream().allMatch(NsqConsumerConnection::isConnected);
+        if (connections.isEmpty()) {
+            return lookupdPoller != null && lookupdPoller.hasAnswered();
+        }
+        return connections.stream().allMatch(NsqConsumerConnection::isConnected);
     }
 
     /** @return exchanges started and not yet answered */
@@ -85,6 +96,11 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     public long getPossibleDuplicates() {
         long refused = connections.stream().mapToLong(NsqConsumerConnection::possibleDuplicates).sum();
         return refused + possibleDuplicates.sum();
+    }
+
+    /** Counts refusals of a connection that is gone, so that the total never goes down. */
+    void addPossibleDuplicates(long count) {
+        possibleDuplicates.add(count);
     }
 
     @Override
@@ -105,17 +121,46 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         scheduler = executors.newSingleThreadScheduledExecutor(this, "NsqReconnect[" + subscription() + "]");
         registerHealthCheck();
 
-        NsqClientOptions options = configuration.toClientOptions();
-        for (NsqAddress address : NsqAddress.parseList(configuration.getServers())) {
-            connections.add(new NsqConsumerConnection(this, address, options, getEndpoint().getComponent().connector(),
-                    scheduler));
-        }
+        options = configuration.toClientOptions();
         paused = false;
-        connections.forEach(NsqConsumerConnection::start);
+        configuration.staticServers().forEach(this::connectTo);
+        if (!configuration.lookupdAddresses().isEmpty()) {
+            lookupdPoller = new LookupdPoller(this, configuration.lookupdAddresses(), scheduler,
+                    executors.newCachedThreadPool(this, "NsqLookupd[" + subscription() + "]"));
+            lookupdPoller.start();
+        }
+    }
+
+    /** Starts consuming from one more nsqd, unless already connected to it. */
+    synchronized void connectTo(NsqAddress address) {
+        if (isRunAllowed() && connections.stream().noneMatch(c -> c.address().equals(address))) {
+            NsqConsumerConnection connection = new NsqConsumerConnection(this, address, options,
+                    getEndpoint().getComponent().connector(), scheduler);
+            connections.add(connection);
+            connection.start();
+        }
+    }
+
+    /**
+     * Lets go of an nsqd that lookupd no longer lists: RDY 0 at once, then the link closes when what it delivered is
+     * answered (or after one msg timeout, when the rest is requeued).
+     */
+    void retire(NsqAddress address) {
+        // not under this consumer's lock: the connection takes its own lock, and calls back into rebalanceReady
+        for (NsqConsumerConnection connection : connections) {
+            if (connection.address().equals(address) && connections.remove(connection)) {
+                connection.retire(configuration.getMsgTimeout());
+                rebalanceReady();
+            }
+        }
     }
 
     @Override
     protected void doStop() throws Exception {
+        if (lookupdPoller != null) {
+            lookupdPoller.stop();
+            lookupdPoller = null;
+        }
         connections.forEach(NsqConsumerConnection::stop);
         connections.clear();
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
@@ -129,13 +174,13 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     }
 
     @Override
-    protected void doSuspend() {
+    protected synchronized void doSuspend() {
         paused = true;
-        connections.forEach(c -> c.ready(0));
+        rebalanceReady();
     }
 
     @Override
-    protected void doResume() {
+    protected synchronized void doResume() {
         paused = false;
         rebalanceReady();
     }
@@ -165,10 +210,14 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
             starved = false;
             return;
         }
+        // messages still being processed whose connection is gone count too: they hold workers
+        int orphans = outstanding.get();
         int free = maxInFlight;
         for (NsqConsumerConnection c : live) {
+            orphans -= c.inFlight();
             free -= Math.max(c.inFlight(), c.readyCount());
         }
+        free -= Math.max(0, orphans);
         boolean below = false;
         for (int i = 0; i < n; i++) {
             NsqConsumerConnection c = live.get(i);
@@ -188,21 +237,44 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
 
     /** Called on the event loop: hand the message to a worker at once. */
     void onMessage(NsqMessage message) {
+        outstanding.incrementAndGet();
         try {
             workers.execute(() -> process(message));
         } catch (RejectedExecutionException e) {
             // stopping: nsqd redelivers what we never answer, sooner if we say so
             message.requeue(0);
+            done();
+        }
+    }
+
+    /** A message received from nsqd is no longer being worked on. */
+    private void done() {
+        outstanding.decrementAndGet();
+        if (starved) {
+            rebalanceReady();
         }
     }
 
     private void process(NsqMessage message) {
+        if (message.isAnswered()) {
+            // its connection was lost while it waited: nsqd has requeued it, delivering it now would duplicate it
+            done();
+            return;
+        }
         if (paused || !isRunAllowed()) {
             // taken from nsqd just before RDY 0 reached it: give it back rather than start what shutdown may cut off
             message.requeue(0);
+            done();
             return;
         }
-        Exchange exchange = createExchange(false);
+        Exchange exchange;
+        try {
+            exchange = createExchange(false);
+        } catch (RuntimeException e) {
+            message.requeue(requeueBackoff.delayFor(message.attempts()));
+            done();
+            throw e;
+        }
         Message in = exchange.getMessage();
         in.setBody(message.body());
         in.setHeader(NsqConstants.MESSAGE_ID, message.id());
@@ -215,7 +287,16 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         in.setHeader(NsqConstants.CHANNEL, configuration.getChannel());
         exchange.getExchangeExtension().addOnCompletion(new Answer(message));
         inFlight.increment();
-        getAsyncProcessor().process(exchange, doneSync -> releaseExchange(exchange, false));
+        getAsyncProcessor().process(exchange, doneSync -> {
+            if (!message.isAnswered()) {
+                // the unit of work never ran (e.g. rejected while stopping): answer here so nothing hangs
+                LOG.debug("Exchange for {} ended without its completion callback: requeueing", message.id());
+                inFlight.decrement();
+                message.requeue(requeueBackoff.delayFor(message.attempts()));
+                done();
+            }
+            releaseExchange(exchange, false);
+        });
     }
 
     /** Answers nsqd once the exchange is done: FIN on success, REQ with backoff on failure. */
@@ -235,9 +316,7 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
             }
             inFlight.decrement();
             boolean finished = message.finish();
-            if (starved) {
-                rebalanceReady();
-            }
+            done();
             if (!finished) {
                 // the connection was lost first: nsqd will deliver this message again
                 possibleDuplicates.increment();
@@ -251,9 +330,7 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
             inFlight.decrement();
             long delay = requeueBackoff.delayFor(message.attempts());
             boolean requeued = message.requeue(delay);
-            if (starved) {
-                rebalanceReady();
-            }
+            done();
             if (requeued && LOG.isDebugEnabled()) {
                 LOG.debug("Requeued {} on {} (attempt {} of {}) for {} ms: {}", message.id(), subscription(),
                         message.attempts(), configuration.getMaxAttempts(), delay,

@@ -29,6 +29,8 @@ final class NsqConsumerConnection implements NsqConnectionListener {
     private final ScheduledExecutorService scheduler;
     private volatile NsqConnection connection;
     private volatile boolean stopped;
+    /** Let go of (lookupd no longer lists it): no new messages, no reconnection. */
+    private volatile boolean retired;
     private volatile String lastError;
     /** Failed attempts since the last live connection; > 0 means an outage is under way and was logged. */
     private int failures;
@@ -74,15 +76,41 @@ final class NsqConsumerConnection implements NsqConnectionListener {
             connection = null;
         }
         if (c != null) {
-            // outside the lock: closing calls onClose on the event loop
+            // outside the lock: closing calls onClose on the event loop.
+            // RDY 0 and CLS first (nsqd answers CLOSE_WAIT), so that what is requeued next is not sent straight back
+            c.ready(0);
+            c.startClose().orTimeout(1, TimeUnit.SECONDS).exceptionally(e -> null).join();
             int requeued = c.requeueUnanswered();
             if (requeued > 0) {
                 LOG.warn("Stopping {} with {} messages unanswered: requeued them on nsqd {}", consumer.subscription(),
                         requeued, address);
             }
-            // CLS, as the protocol asks of a client that leaves; nsqd answers CLOSE_WAIT
-            c.startClose().orTimeout(1, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            consumer.addPossibleDuplicates(c.possibleDuplicates());
             c.close().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        }
+    }
+
+    /** Stops taking messages from this nsqd and closes the link once its messages are answered, within the limit. */
+    void retire(long limitMillis) {
+        synchronized (this) {
+            retired = true;
+        }
+        ready(0);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limitMillis);
+        LOG.info("nsqd {} no longer produces {}: closing its connection once its messages are answered", address,
+                consumer.subscription());
+        closeWhenDrained(deadline);
+    }
+
+    private void closeWhenDrained(long deadline) {
+        if (inFlight() == 0 || System.nanoTime() >= deadline) {
+            stop();
+            return;
+        }
+        try {
+            scheduler.schedule(() -> closeWhenDrained(deadline), 100, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            stop(); // the consumer is stopping
         }
     }
 
@@ -104,7 +132,7 @@ final class NsqConsumerConnection implements NsqConnectionListener {
     }
 
     private void connect() {
-        if (stopped) {
+        if (stopped || retired) {
             return;
         }
         NsqConfiguration configuration = consumer.configuration();
@@ -162,10 +190,11 @@ final class NsqConsumerConnection implements NsqConnectionListener {
     @Override
     public synchronized void onClose(NsqConnection c, Throwable cause) {
         if (c != connection) {
-            return; // a connection that never got established: onConnectFailed handles it
+            return; // a connection that never got established (onConnectFailed handles it), or one stop() took
         }
         connection = null;
-        if (stopped) {
+        consumer.addPossibleDuplicates(c.possibleDuplicates());
+        if (stopped || retired) {
             return;
         }
         lastError = cause == null ? "closed by nsqd" : cause.getMessage();

@@ -56,7 +56,7 @@ public class NsqEndpoint extends DefaultEndpoint implements EndpointServiceLocat
 
     @Override
     public String getServiceUrl() {
-        return configuration.getServers();
+        return configuration.getServers() != null ? configuration.getServers() : configuration.getLookupd();
     }
 
     @Override

@@ -34,7 +34,7 @@ public class NsqProducer extends DefaultAsyncProducer {
     public NsqProducer(NsqEndpoint endpoint) {
         super(endpoint);
         this.configuration = endpoint.getConfiguration();
-        this.addresses = NsqAddress.parseList(configuration.getServers());
+        this.addresses = configuration.staticServers();
     }
 
     @Override
@@ -45,6 +45,10 @@ public class NsqProducer extends DefaultAsyncProducer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("servers is required to publish to nsq:" + configuration.getTopic()
+                    + " (lookupd only finds nsqd nodes to consume from)");
+        }
         options = configuration.toClientOptions();
         // nsqd's answers arrive on the event loop; the route must continue elsewhere, it may block
         continuations = getEndpoint().getCamelContext().getExecutorServiceManager()
@@ -58,8 +62,10 @@ public class NsqProducer extends DefaultAsyncProducer {
             current = connection;
             connection = null;
         }
-        if (current != null && current.isDone() && !current.isCompletedExceptionally()) {
-            current.join().close();
+        if (current != null) {
+            // also a connection still being opened: close it once it is
+            current.thenCompose(NsqConnection::close).orTimeout(5, java.util.concurrent.TimeUnit.SECONDS)
+                    .exceptionally(e -> null).join();
         }
         if (continuations != null) {
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(continuations);
@@ -77,12 +83,19 @@ public class NsqProducer extends DefaultAsyncProducer {
             callback.done(true);
             return true;
         }
-        published.whenCompleteAsync((ok, error) -> {
-            if (error != null) {
-                exchange.setException(error instanceof CompletionException ? error.getCause() : error);
+        published.whenComplete((ok, error) -> {
+            Runnable finish = () -> {
+                if (error != null) {
+                    exchange.setException(error instanceof CompletionException ? error.getCause() : error);
+                }
+                callback.done(false);
+            };
+            try {
+                continuations.execute(finish);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                finish.run(); // never leave the exchange waiting
             }
-            callback.done(false);
-        }, continuations);
+        });
         return false;
     }
 

@@ -146,14 +146,14 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void finish(NsqMessage message) {
-        inFlight.remove(message.id());
+        inFlight.remove(message.id(), message);
         Channel ch = channel;
         ch.writeAndFlush(NsqCommands.finish(ch.alloc(), message.id()), ch.voidPromise());
     }
 
     @Override
     public void requeue(NsqMessage message, long delayMillis) {
-        inFlight.remove(message.id());
+        inFlight.remove(message.id(), message);
         Channel ch = channel;
         ch.writeAndFlush(NsqCommands.requeue(ch.alloc(), message.id(), delayMillis), ch.voidPromise());
     }
@@ -227,7 +227,11 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object frame) {
         if (frame instanceof NsqMessage message) {
-            inFlight.put(message.id(), message);
+            NsqMessage earlier = inFlight.put(message.id(), message);
+            if (earlier != null) {
+                // nsqd timed the earlier delivery out and sent it again: only the new one may be answered now
+                earlier.abandon();
+            }
             listener.onMessage(this, message);
         } else if (frame instanceof NsqResponse response) {
             onResponse(ctx, response);

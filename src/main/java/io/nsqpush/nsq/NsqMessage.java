@@ -84,7 +84,10 @@ public final class NsqMessage {
         }
     }
 
-    /** The connection was lost before an answer: nsqd requeues the message itself, nothing may be sent for it. */
+    /**
+     * The connection was lost before an answer, or nsqd delivered this message again: nsqd requeued it itself and
+     * nothing may be sent for this delivery.
+     */
     void abandon() {
         ANSWERED.compareAndSet(this, 0, 2);
     }

@@ -35,6 +35,10 @@ class StartupValidationTest {
         "push.requeue-delay       | 3600001          | push.requeue-delay 3600001 is out of range: allowed 0..3600000 (milliseconds)",
         "push.timeout             | 15s              | push.timeout '15s' is not a whole number: allowed 1..2147483647 (milliseconds)",
         "dead-letter.uri          | nowhere          | dead-letter.uri 'nowhere' is not a Camel endpoint URI",
+        "dead-letter.uri          | nsq:a#ephemeral.dead-letter | dead-letter.uri 'nsq:a#ephemeral.dead-letter': topic 'a#ephemeral.dead-letter' is not a valid NSQ name",
+        "dead-letter.uri          | nsq:x.dead-letter | dead-letter.uri 'nsq:x.dead-letter' publishes to NSQ but names no nsqd (servers=)",
+        "nsq.lookupd-http-addresses | http://         | nsq.lookupd-http-addresses: 'http://' is not an nsqlookupd HTTP address",
+        "push.redeliveries        | 60               | push.redeliveries 60 with push.timeout 15000 and push.redelivery-delay 500: one attempt can take 4158500 ms, above nsqd's default --max-msg-timeout of 900000 ms",
     })
     void aBadSettingStopsStartupWithOneLineNamingIt(String key, String value, String expected) throws Exception {
         int exitCode = NsqPushMain.run(new String[0], Map.of(key, value, "routes.reload-enabled", "false"));

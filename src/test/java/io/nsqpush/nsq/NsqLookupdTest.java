@@ -1,0 +1,37 @@
+package io.nsqpush.nsq;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class NsqLookupdTest {
+
+    private static List<NsqAddress> parse(String json) {
+        return NsqLookupd.producers("lookupd", json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void readsTheCurrentAnswer() {
+        assertEquals(List.of(new NsqAddress("10.0.0.1", 4150), new NsqAddress("nsqd-2", 4250)),
+                parse("{\"channels\":[],\"producers\":[{\"broadcast_address\":\"10.0.0.1\",\"tcp_port\":4150},"
+                        + "{\"broadcast_address\":\"nsqd-2\",\"tcp_port\":4250},"
+                        + "{\"broadcast_address\":\"10.0.0.1\",\"tcp_port\":4150}]}"));
+    }
+
+    @Test
+    void readsTheWrappedAnswerOfOlderServers() {
+        assertEquals(List.of(new NsqAddress("10.0.0.1", 4150)), parse("{\"status_code\":200,\"status_txt\":\"OK\","
+                + "\"data\":{\"producers\":[{\"broadcast_address\":\"10.0.0.1\",\"tcp_port\":4150}]}}"));
+    }
+
+    @Test
+    void skipsProducersWithoutAnAddressAndRejectsWhatIsNotJson() {
+        assertEquals(List.of(), parse("{\"producers\":[{\"broadcast_address\":\"\",\"tcp_port\":4150},"
+                + "{\"broadcast_address\":\"x\",\"tcp_port\":0}]}"));
+        assertThrows(NsqException.class, () -> parse("<html>"));
+    }
+}
