@@ -30,6 +30,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
     public boolean configure(CamelContext camelContext, Object obj, String name, Object value, boolean ignoreCase) {
         NsqComponent target = (NsqComponent) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "authsecret":
+        case "authSecret": getOrCreateConfiguration(target).setAuthSecret(property(camelContext, java.lang.String.class, value)); return true;
         case "autotouch":
         case "autoTouch": getOrCreateConfiguration(target).setAutoTouch(property(camelContext, boolean.class, value)); return true;
         case "autowiredenabled":
@@ -39,9 +41,12 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "channel": getOrCreateConfiguration(target).setChannel(property(camelContext, java.lang.String.class, value)); return true;
         case "clientid":
         case "clientId": getOrCreateConfiguration(target).setClientId(property(camelContext, java.lang.String.class, value)); return true;
+        case "compression": getOrCreateConfiguration(target).setCompression(property(camelContext, java.lang.String.class, value)); return true;
         case "configuration": target.setConfiguration(property(camelContext, io.nsqpush.component.NsqConfiguration.class, value)); return true;
         case "connecttimeout":
         case "connectTimeout": getOrCreateConfiguration(target).setConnectTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "deflatelevel":
+        case "deflateLevel": getOrCreateConfiguration(target).setDeflateLevel(property(camelContext, int.class, value)); return true;
         case "healthcheckconsumerenabled":
         case "healthCheckConsumerEnabled": target.setHealthCheckConsumerEnabled(property(camelContext, boolean.class, value)); return true;
         case "healthcheckproducerenabled":
@@ -72,6 +77,17 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "requeuedelay":
         case "requeueDelay": getOrCreateConfiguration(target).setRequeueDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "servers": getOrCreateConfiguration(target).setServers(property(camelContext, java.lang.String.class, value)); return true;
+        case "tls": getOrCreateConfiguration(target).setTls(property(camelContext, boolean.class, value)); return true;
+        case "tlskeystore":
+        case "tlsKeyStore": getOrCreateConfiguration(target).setTlsKeyStore(property(camelContext, java.lang.String.class, value)); return true;
+        case "tlskeystorepassword":
+        case "tlsKeyStorePassword": getOrCreateConfiguration(target).setTlsKeyStorePassword(property(camelContext, java.lang.String.class, value)); return true;
+        case "tlstruststore":
+        case "tlsTrustStore": getOrCreateConfiguration(target).setTlsTrustStore(property(camelContext, java.lang.String.class, value)); return true;
+        case "tlstruststorepassword":
+        case "tlsTrustStorePassword": getOrCreateConfiguration(target).setTlsTrustStorePassword(property(camelContext, java.lang.String.class, value)); return true;
+        case "tlsverifyhostname":
+        case "tlsVerifyHostname": getOrCreateConfiguration(target).setTlsVerifyHostname(property(camelContext, boolean.class, value)); return true;
         case "useragent":
         case "userAgent": getOrCreateConfiguration(target).setUserAgent(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
@@ -81,6 +97,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
     @Override
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "authsecret":
+        case "authSecret": return java.lang.String.class;
         case "autotouch":
         case "autoTouch": return boolean.class;
         case "autowiredenabled":
@@ -90,9 +108,12 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "channel": return java.lang.String.class;
         case "clientid":
         case "clientId": return java.lang.String.class;
+        case "compression": return java.lang.String.class;
         case "configuration": return io.nsqpush.component.NsqConfiguration.class;
         case "connecttimeout":
         case "connectTimeout": return long.class;
+        case "deflatelevel":
+        case "deflateLevel": return int.class;
         case "healthcheckconsumerenabled":
         case "healthCheckConsumerEnabled": return boolean.class;
         case "healthcheckproducerenabled":
@@ -123,6 +144,17 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "requeuedelay":
         case "requeueDelay": return long.class;
         case "servers": return java.lang.String.class;
+        case "tls": return boolean.class;
+        case "tlskeystore":
+        case "tlsKeyStore": return java.lang.String.class;
+        case "tlskeystorepassword":
+        case "tlsKeyStorePassword": return java.lang.String.class;
+        case "tlstruststore":
+        case "tlsTrustStore": return java.lang.String.class;
+        case "tlstruststorepassword":
+        case "tlsTrustStorePassword": return java.lang.String.class;
+        case "tlsverifyhostname":
+        case "tlsVerifyHostname": return boolean.class;
         case "useragent":
         case "userAgent": return java.lang.String.class;
         default: return null;
@@ -133,6 +165,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
     public Object getOptionValue(Object obj, String name, boolean ignoreCase) {
         NsqComponent target = (NsqComponent) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "authsecret":
+        case "authSecret": return getOrCreateConfiguration(target).getAuthSecret();
         case "autotouch":
         case "autoTouch": return getOrCreateConfiguration(target).isAutoTouch();
         case "autowiredenabled":
@@ -142,9 +176,12 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "channel": return getOrCreateConfiguration(target).getChannel();
         case "clientid":
         case "clientId": return getOrCreateConfiguration(target).getClientId();
+        case "compression": return getOrCreateConfiguration(target).getCompression();
         case "configuration": return target.getConfiguration();
         case "connecttimeout":
         case "connectTimeout": return getOrCreateConfiguration(target).getConnectTimeout();
+        case "deflatelevel":
+        case "deflateLevel": return getOrCreateConfiguration(target).getDeflateLevel();
         case "healthcheckconsumerenabled":
         case "healthCheckConsumerEnabled": return target.isHealthCheckConsumerEnabled();
         case "healthcheckproducerenabled":
@@ -175,6 +212,17 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "requeuedelay":
         case "requeueDelay": return getOrCreateConfiguration(target).getRequeueDelay();
         case "servers": return getOrCreateConfiguration(target).getServers();
+        case "tls": return getOrCreateConfiguration(target).isTls();
+        case "tlskeystore":
+        case "tlsKeyStore": return getOrCreateConfiguration(target).getTlsKeyStore();
+        case "tlskeystorepassword":
+        case "tlsKeyStorePassword": return getOrCreateConfiguration(target).getTlsKeyStorePassword();
+        case "tlstruststore":
+        case "tlsTrustStore": return getOrCreateConfiguration(target).getTlsTrustStore();
+        case "tlstruststorepassword":
+        case "tlsTrustStorePassword": return getOrCreateConfiguration(target).getTlsTrustStorePassword();
+        case "tlsverifyhostname":
+        case "tlsVerifyHostname": return getOrCreateConfiguration(target).isTlsVerifyHostname();
         case "useragent":
         case "userAgent": return getOrCreateConfiguration(target).getUserAgent();
         default: return null;

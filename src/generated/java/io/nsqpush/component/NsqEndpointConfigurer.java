@@ -23,6 +23,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
     public boolean configure(CamelContext camelContext, Object obj, String name, Object value, boolean ignoreCase) {
         NsqEndpoint target = (NsqEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "authsecret":
+        case "authSecret": target.getConfiguration().setAuthSecret(property(camelContext, java.lang.String.class, value)); return true;
         case "autotouch":
         case "autoTouch": target.getConfiguration().setAutoTouch(property(camelContext, boolean.class, value)); return true;
         case "bridgeerrorhandler":
@@ -30,8 +32,11 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "channel": target.getConfiguration().setChannel(property(camelContext, java.lang.String.class, value)); return true;
         case "clientid":
         case "clientId": target.getConfiguration().setClientId(property(camelContext, java.lang.String.class, value)); return true;
+        case "compression": target.getConfiguration().setCompression(property(camelContext, java.lang.String.class, value)); return true;
         case "connecttimeout":
         case "connectTimeout": target.getConfiguration().setConnectTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "deflatelevel":
+        case "deflateLevel": target.getConfiguration().setDeflateLevel(property(camelContext, int.class, value)); return true;
         case "exceptionhandler":
         case "exceptionHandler": target.setExceptionHandler(property(camelContext, org.apache.camel.spi.ExceptionHandler.class, value)); return true;
         case "exchangepattern":
@@ -60,6 +65,17 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "requeuedelay":
         case "requeueDelay": target.getConfiguration().setRequeueDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "servers": target.getConfiguration().setServers(property(camelContext, java.lang.String.class, value)); return true;
+        case "tls": target.getConfiguration().setTls(property(camelContext, boolean.class, value)); return true;
+        case "tlskeystore":
+        case "tlsKeyStore": target.getConfiguration().setTlsKeyStore(property(camelContext, java.lang.String.class, value)); return true;
+        case "tlskeystorepassword":
+        case "tlsKeyStorePassword": target.getConfiguration().setTlsKeyStorePassword(property(camelContext, java.lang.String.class, value)); return true;
+        case "tlstruststore":
+        case "tlsTrustStore": target.getConfiguration().setTlsTrustStore(property(camelContext, java.lang.String.class, value)); return true;
+        case "tlstruststorepassword":
+        case "tlsTrustStorePassword": target.getConfiguration().setTlsTrustStorePassword(property(camelContext, java.lang.String.class, value)); return true;
+        case "tlsverifyhostname":
+        case "tlsVerifyHostname": target.getConfiguration().setTlsVerifyHostname(property(camelContext, boolean.class, value)); return true;
         case "useragent":
         case "userAgent": target.getConfiguration().setUserAgent(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
@@ -69,6 +85,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
     @Override
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "authsecret":
+        case "authSecret": return java.lang.String.class;
         case "autotouch":
         case "autoTouch": return boolean.class;
         case "bridgeerrorhandler":
@@ -76,8 +94,11 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "channel": return java.lang.String.class;
         case "clientid":
         case "clientId": return java.lang.String.class;
+        case "compression": return java.lang.String.class;
         case "connecttimeout":
         case "connectTimeout": return long.class;
+        case "deflatelevel":
+        case "deflateLevel": return int.class;
         case "exceptionhandler":
         case "exceptionHandler": return org.apache.camel.spi.ExceptionHandler.class;
         case "exchangepattern":
@@ -106,6 +127,17 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "requeuedelay":
         case "requeueDelay": return long.class;
         case "servers": return java.lang.String.class;
+        case "tls": return boolean.class;
+        case "tlskeystore":
+        case "tlsKeyStore": return java.lang.String.class;
+        case "tlskeystorepassword":
+        case "tlsKeyStorePassword": return java.lang.String.class;
+        case "tlstruststore":
+        case "tlsTrustStore": return java.lang.String.class;
+        case "tlstruststorepassword":
+        case "tlsTrustStorePassword": return java.lang.String.class;
+        case "tlsverifyhostname":
+        case "tlsVerifyHostname": return boolean.class;
         case "useragent":
         case "userAgent": return java.lang.String.class;
         default: return null;
@@ -116,6 +148,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
     public Object getOptionValue(Object obj, String name, boolean ignoreCase) {
         NsqEndpoint target = (NsqEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "authsecret":
+        case "authSecret": return target.getConfiguration().getAuthSecret();
         case "autotouch":
         case "autoTouch": return target.getConfiguration().isAutoTouch();
         case "bridgeerrorhandler":
@@ -123,8 +157,11 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "channel": return target.getConfiguration().getChannel();
         case "clientid":
         case "clientId": return target.getConfiguration().getClientId();
+        case "compression": return target.getConfiguration().getCompression();
         case "connecttimeout":
         case "connectTimeout": return target.getConfiguration().getConnectTimeout();
+        case "deflatelevel":
+        case "deflateLevel": return target.getConfiguration().getDeflateLevel();
         case "exceptionhandler":
         case "exceptionHandler": return target.getExceptionHandler();
         case "exchangepattern":
@@ -153,6 +190,17 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "requeuedelay":
         case "requeueDelay": return target.getConfiguration().getRequeueDelay();
         case "servers": return target.getConfiguration().getServers();
+        case "tls": return target.getConfiguration().isTls();
+        case "tlskeystore":
+        case "tlsKeyStore": return target.getConfiguration().getTlsKeyStore();
+        case "tlskeystorepassword":
+        case "tlsKeyStorePassword": return target.getConfiguration().getTlsKeyStorePassword();
+        case "tlstruststore":
+        case "tlsTrustStore": return target.getConfiguration().getTlsTrustStore();
+        case "tlstruststorepassword":
+        case "tlsTrustStorePassword": return target.getConfiguration().getTlsTrustStorePassword();
+        case "tlsverifyhostname":
+        case "tlsVerifyHostname": return target.getConfiguration().isTlsVerifyHostname();
         case "useragent":
         case "userAgent": return target.getConfiguration().getUserAgent();
         default: return null;

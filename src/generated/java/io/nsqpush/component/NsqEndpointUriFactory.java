@@ -23,12 +23,15 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(22);
+        Set<String> props = new HashSet<>(31);
+        props.add("authSecret");
         props.add("autoTouch");
         props.add("bridgeErrorHandler");
         props.add("channel");
         props.add("clientId");
+        props.add("compression");
         props.add("connectTimeout");
+        props.add("deflateLevel");
         props.add("exceptionHandler");
         props.add("exchangePattern");
         props.add("heartbeatInterval");
@@ -44,10 +47,20 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("reconnectDelay");
         props.add("requeueDelay");
         props.add("servers");
+        props.add("tls");
+        props.add("tlsKeyStore");
+        props.add("tlsKeyStorePassword");
+        props.add("tlsTrustStore");
+        props.add("tlsTrustStorePassword");
+        props.add("tlsVerifyHostname");
         props.add("topic");
         props.add("userAgent");
         PROPERTY_NAMES = Collections.unmodifiableSet(props);
-        SECRET_PROPERTY_NAMES = Collections.emptySet();
+        Set<String> secretProps = new HashSet<>(3);
+        secretProps.add("authSecret");
+        secretProps.add("tlsKeyStorePassword");
+        secretProps.add("tlsTrustStorePassword");
+        SECRET_PROPERTY_NAMES = Collections.unmodifiableSet(secretProps);
         MULTI_VALUE_PREFIXES = Collections.emptyMap();
     }
 

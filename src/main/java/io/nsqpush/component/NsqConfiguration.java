@@ -3,6 +3,7 @@ package io.nsqpush.component;
 import io.nsqpush.Version;
 import io.nsqpush.nsq.NsqAddress;
 import io.nsqpush.nsq.NsqClientOptions;
+import io.nsqpush.nsq.NsqCompression;
 import io.nsqpush.nsq.NsqNames;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.spi.Metadata;
@@ -59,6 +60,24 @@ public class NsqConfiguration implements Cloneable {
     private String userAgent = Version.userAgent();
     @UriParam(label = "advanced", defaultValue = "16777216")
     private int maxFrameSize = 16 * 1024 * 1024;
+    @UriParam(label = "security", defaultValue = "false")
+    private boolean tls;
+    @UriParam(label = "security")
+    private String tlsTrustStore;
+    @UriParam(label = "security", secret = true)
+    private String tlsTrustStorePassword;
+    @UriParam(label = "security")
+    private String tlsKeyStore;
+    @UriParam(label = "security", secret = true)
+    private String tlsKeyStorePassword;
+    @UriParam(label = "security", defaultValue = "true")
+    private boolean tlsVerifyHostname = true;
+    @UriParam(label = "security", secret = true)
+    private String authSecret;
+    @UriParam(defaultValue = "none", enums = "none,snappy,deflate")
+    private String compression = "none";
+    @UriParam(label = "advanced", defaultValue = "6")
+    private int deflateLevel = 6;
 
     public String getTopic() {
         return topic;
@@ -287,6 +306,8 @@ public class NsqConfiguration implements Cloneable {
         require("heartbeatInterval", heartbeatInterval, 1_000, 60_000);
         require("connectTimeout", connectTimeout, 1, Integer.MAX_VALUE);
         require("maxFrameSize", maxFrameSize, 1024, 256 * 1024 * 1024);
+        NsqCompression.parse(compression);
+        require("deflateLevel", deflateLevel, 1, 9);
     }
 
     /** Checks what a consumer needs on top of {@link #validate()}. */
@@ -315,7 +336,7 @@ public class NsqConfiguration implements Cloneable {
     NsqClientOptions toClientOptions() {
         return new NsqClientOptions(clientId != null ? clientId : shortHostname(), fullHostname(), userAgent,
                 (int) heartbeatInterval, channel == null ? 0 : (int) msgTimeout, (int) connectTimeout, maxFrameSize,
-                autoTouch);
+                autoTouch, NsqTlsContexts.from(this), NsqCompression.parse(compression), deflateLevel, authSecret);
     }
 
     private static String fullHostname() {
@@ -330,6 +351,90 @@ public class NsqConfiguration implements Cloneable {
         String name = fullHostname();
         int dot = name.indexOf('.');
         return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    public boolean isTls() {
+        return tls;
+    }
+
+    /**
+     * Ask nsqd for TLS (tls_v1) after IDENTIFY. A connection to an nsqd that does not offer it fails instead of going
+     * on in plain text. Default false.
+     */
+    public void setTls(boolean tls) {
+        this.tls = tls;
+    }
+
+    public String getTlsTrustStore() {
+        return tlsTrustStore;
+    }
+
+    /** PKCS12 (or JKS) file with the certificates that may sign nsqd's certificate. Default: the JDK's CA list. */
+    public void setTlsTrustStore(String tlsTrustStore) {
+        this.tlsTrustStore = tlsTrustStore;
+    }
+
+    public String getTlsTrustStorePassword() {
+        return tlsTrustStorePassword;
+    }
+
+    /** Password of tlsTrustStore. */
+    public void setTlsTrustStorePassword(String tlsTrustStorePassword) {
+        this.tlsTrustStorePassword = tlsTrustStorePassword;
+    }
+
+    public String getTlsKeyStore() {
+        return tlsKeyStore;
+    }
+
+    /** PKCS12 (or JKS) file with a client certificate and key, for an nsqd that requires one. Default: none. */
+    public void setTlsKeyStore(String tlsKeyStore) {
+        this.tlsKeyStore = tlsKeyStore;
+    }
+
+    public String getTlsKeyStorePassword() {
+        return tlsKeyStorePassword;
+    }
+
+    /** Password of tlsKeyStore and of the key in it. */
+    public void setTlsKeyStorePassword(String tlsKeyStorePassword) {
+        this.tlsKeyStorePassword = tlsKeyStorePassword;
+    }
+
+    public boolean isTlsVerifyHostname() {
+        return tlsVerifyHostname;
+    }
+
+    /** Require nsqd's certificate to name the host (or IP) connected to. Default true. */
+    public void setTlsVerifyHostname(boolean tlsVerifyHostname) {
+        this.tlsVerifyHostname = tlsVerifyHostname;
+    }
+
+    public String getAuthSecret() {
+        return authSecret;
+    }
+
+    /** The secret sent with AUTH when nsqd requires it (--auth-http-address); never logged. Default: none. */
+    public void setAuthSecret(String authSecret) {
+        this.authSecret = authSecret;
+    }
+
+    public String getCompression() {
+        return compression;
+    }
+
+    /** Stream compression to ask nsqd for: none, snappy or deflate. Default none. */
+    public void setCompression(String compression) {
+        this.compression = compression;
+    }
+
+    public int getDeflateLevel() {
+        return deflateLevel;
+    }
+
+    /** Deflate level 1-9 when compression is deflate (nsqd caps it at --max-deflate-level, 6). Default 6. */
+    public void setDeflateLevel(int deflateLevel) {
+        this.deflateLevel = deflateLevel;
     }
 
     public NsqConfiguration copy() {

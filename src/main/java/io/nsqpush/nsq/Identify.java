@@ -25,6 +25,12 @@ final class Identify {
         if (options.msgTimeoutMs() > 0) {
             body.put("msg_timeout", options.msgTimeoutMs());
         }
+        body.put("tls_v1", options.tls() != null);
+        body.put("snappy", options.compression() == NsqCompression.SNAPPY);
+        body.put("deflate", options.compression() == NsqCompression.DEFLATE);
+        if (options.compression() == NsqCompression.DEFLATE) {
+            body.put("deflate_level", options.deflateLevel());
+        }
         try {
             return JSON.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {

@@ -11,9 +11,28 @@ package io.nsqpush.nsq;
  * @param connectTimeoutMs    TCP connect timeout
  * @param maxFrameSize        largest frame accepted from nsqd; a larger size field is taken as a corrupt stream
  * @param autoTouch           TOUCH messages still unanswered after half the negotiated msg timeout
+ * @param tls                 TLS to ask nsqd for, or null
+ * @param compression         stream compression to ask nsqd for
+ * @param deflateLevel        1..9 when compression is DEFLATE (nsqd caps it at its --max-deflate-level)
+ * @param authSecret          the secret sent with AUTH when nsqd requires it, or null; never logged
  */
 public record NsqClientOptions(String clientId, String hostname, String userAgent, int heartbeatIntervalMs,
-                               int msgTimeoutMs, int connectTimeoutMs, int maxFrameSize, boolean autoTouch) {
+                               int msgTimeoutMs, int connectTimeoutMs, int maxFrameSize, boolean autoTouch,
+                               NsqTls tls, NsqCompression compression, int deflateLevel, String authSecret) {
 
     public static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+
+    /** Plain connection options: no TLS, no compression, no AUTH. */
+    public NsqClientOptions(String clientId, String hostname, String userAgent, int heartbeatIntervalMs,
+                            int msgTimeoutMs, int connectTimeoutMs, int maxFrameSize, boolean autoTouch) {
+        this(clientId, hostname, userAgent, heartbeatIntervalMs, msgTimeoutMs, connectTimeoutMs, maxFrameSize,
+                autoTouch, null, NsqCompression.NONE, 6, null);
+    }
+
+    @Override
+    public String toString() {
+        // a record's toString would print the secret
+        return "NsqClientOptions[clientId=" + clientId + ", tls=" + (tls != null) + ", compression=" + compression
+                + ", auth=" + (authSecret != null) + "]";
+    }
 }

@@ -22,6 +22,12 @@ final class NsqCommands {
         return writeBody(buf, identifyJson);
     }
 
+    static ByteBuf auth(ByteBufAllocator alloc, byte[] secret) {
+        ByteBuf buf = alloc.buffer(5 + 4 + secret.length);
+        writeLine(buf, "AUTH");
+        return writeBody(buf, secret);
+    }
+
     static ByteBuf subscribe(ByteBufAllocator alloc, String topic, String channel) {
         ByteBuf buf = alloc.buffer(6 + topic.length() + channel.length());
         buf.writeCharSequence("SUB ", StandardCharsets.US_ASCII);

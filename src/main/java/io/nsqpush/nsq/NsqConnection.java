@@ -40,6 +40,7 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     private volatile int readyCount;
     private volatile Throwable closeCause;
     private ScheduledFuture<?> touchSweep;
+    private NsqFrameDecoder decoder;
 
     NsqConnection(NsqAddress address, NsqClientOptions options, NsqConnectionListener listener) {
         this.address = address;
@@ -164,8 +165,21 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
         ch.writeAndFlush(NsqCommands.touch(ch.alloc(), message.id()), ch.voidPromise());
     }
 
+    /** @return the frame decoder of this connection's pipeline (it holds bytes back during the set-up) */
+    NsqFrameDecoder newDecoder() {
+        decoder = new NsqFrameDecoder(options.maxFrameSize(), this);
+        return decoder;
+    }
+
+    /** Queues a future for an answer nsqd sends without a command of ours (the OK after a TLS/compression upgrade). */
+    CompletableFuture<NsqResponse> expectAnswer() {
+        CompletableFuture<NsqResponse> answer = new CompletableFuture<>();
+        pending.add(answer);
+        return answer;
+    }
+
     /** Writes a command whose answer nsqd sends back, and queues the future that the answer completes. */
-    private CompletableFuture<NsqResponse> request(java.util.function.Function<Channel, ByteBuf> command) {
+    CompletableFuture<NsqResponse> request(java.util.function.Function<Channel, ByteBuf> command) {
         CompletableFuture<NsqResponse> answer = new CompletableFuture<>();
         Channel ch = channel;
         if (ch == null || !ch.isActive()) {
@@ -202,22 +216,17 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
-        CompletableFuture<NsqResponse> answer = new CompletableFuture<>();
-        pending.add(answer);
-        ctx.writeAndFlush(NsqCommands.magicAndIdentify(ctx.alloc(), Identify.request(options)));
-        answer.whenComplete((response, error) -> {
+        new NsqHandshake(this, ctx, decoder, options).start().whenComplete((granted, error) -> {
             if (error != null) {
-                identified.completeExceptionally(error);
-                return;
-            }
-            try {
-                features = Identify.parse(response.data(), options);
-            } catch (NsqException e) {
-                closeCause = e;
-                identified.completeExceptionally(e);
+                Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+                if (closeCause == null) {
+                    closeCause = cause;
+                }
+                identified.completeExceptionally(cause);
                 ctx.close();
                 return;
             }
+            features = granted;
             startTouchSweep(ctx);
             identified.complete(this);
         });

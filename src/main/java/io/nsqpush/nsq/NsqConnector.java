@@ -42,7 +42,7 @@ public final class NsqConnector {
                                 TimeUnit.MILLISECONDS));
                         // FIN/REQ from many worker threads: one syscall for a burst, not one per command
                         ch.pipeline().addLast(new FlushConsolidationHandler(256, true));
-                        ch.pipeline().addLast(new NsqFrameDecoder(options.maxFrameSize(), connection));
+                        ch.pipeline().addLast(connection.newDecoder());
                         ch.pipeline().addLast(connection);
                     }
                 });

@@ -22,6 +22,9 @@ final class NsqFrameDecoder extends ByteToMessageDecoder {
     private final int maxFrameSize;
     private final MessageResponder responder;
     private boolean corrupted;
+    /** During the session set-up nsqd may switch to TLS or compression right after a response: decode one at a time. */
+    private boolean handshaking = true;
+    private boolean held;
 
     NsqFrameDecoder(int maxFrameSize, MessageResponder responder) {
         this.maxFrameSize = maxFrameSize;
@@ -32,6 +35,9 @@ final class NsqFrameDecoder extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (corrupted) {
             in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (held) {
             return;
         }
         if (in.readableBytes() < 4) {
@@ -58,6 +64,20 @@ final class NsqFrameDecoder extends ByteToMessageDecoder {
             case MESSAGE -> out.add(message(in, dataStart, dataSize));
         }
         in.readerIndex(start + 4 + size);
+        held = handshaking;
+    }
+
+    /**
+     * Takes the bytes read after the last frame, which may belong to a stream the pipeline has just been changed to
+     * read (TLS, compression), and lets decoding go on.
+     *
+     * @param done true once the set-up is over: from then on frames are decoded as they come
+     */
+    ByteBuf release(boolean done) {
+        handshaking = !done;
+        held = false;
+        ByteBuf buffered = internalBuffer();
+        return buffered.readBytes(buffered.readableBytes());
     }
 
     private NsqMessage message(ByteBuf in, int start, int size) {

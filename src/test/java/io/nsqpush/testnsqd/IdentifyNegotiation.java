@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * IDENTIFY as nsqd 1.3 does it (protocol_v2.go IDENTIFY, client_v2.go Identify and its setters): decode the JSON the
  * way Go's encoding/json would into identifyDataV2, validate in nsqd's order with nsqd's texts, and build the feature
- * negotiation response. TLS, snappy and deflate are never granted.
+ * negotiation response. TLS, snappy and deflate are granted as nsqd grants them (see {@link #features}); the upgrades
+ * themselves are ClientSession's and FrameWriter's.
  */
 final class IdentifyNegotiation {
 
@@ -22,14 +23,21 @@ final class IdentifyNegotiation {
     private static final long DEFAULT_OUTPUT_BUFFER_TIMEOUT_MS = 250;
     private static final long MIN_OUTPUT_BUFFER_TIMEOUT_MS = 25;
     private static final long MAX_OUTPUT_BUFFER_TIMEOUT_MS = 30_000;
-    private static final int MAX_DEFLATE_LEVEL = 6;
+    /** nsqd's deflate level when the client asks for deflate without a level (before the max-deflate-level cap). */
+    private static final int DEFAULT_DEFLATE_LEVEL = 6;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** The outcome of one IDENTIFY. */
     record Negotiated(Map<String, Object> data, boolean featureNegotiation, long heartbeatIntervalMs,
-                      long msgTimeoutMs, int outputBufferSize, long outputBufferTimeoutMs, int sampleRate) {
+                      long msgTimeoutMs, int outputBufferSize, long outputBufferTimeoutMs, int sampleRate,
+                      boolean tlsRequested, boolean snappyRequested, boolean deflateRequested,
+                      long deflateLevelRequested) {
+    }
+
+    /** What this nsqd grants of what the client asked for (only with feature negotiation, as in nsqd). */
+    record Features(boolean tls, boolean snappy, boolean deflate, int deflateLevel) {
     }
 
     private IdentifyNegotiation() {
@@ -39,10 +47,10 @@ final class IdentifyNegotiation {
     static Negotiated negotiate(byte[] body, ClientRecord client, TestNsqd.Options options) throws NsqClientError {
         Map<String, Object> data = decode(body);
         boolean featureNegotiation = bool(data, "feature_negotiation");
-        bool(data, "tls_v1");
-        bool(data, "deflate");
-        bool(data, "snappy");
-        integer(data, "deflate_level");
+        boolean tls = bool(data, "tls_v1");
+        boolean deflate = bool(data, "deflate");
+        boolean snappy = bool(data, "snappy");
+        long deflateLevel = integer(data, "deflate_level");
         for (String key : new String[] {"client_id", "hostname", "user_agent", "topology_region", "topology_zone"}) {
             string(data, key);
         }
@@ -98,23 +106,42 @@ final class IdentifyNegotiation {
         }
 
         return new Negotiated(Collections.unmodifiableMap(data), featureNegotiation, heartbeatIntervalMs, msgTimeoutMs,
-                outputBufferSize, outputBufferTimeoutMs, (int) sampleRate);
+                outputBufferSize, outputBufferTimeoutMs, (int) sampleRate, tls, snappy, deflate, deflateLevel);
+    }
+
+    /**
+     * protocol_v2.go IDENTIFY after client.Identify: TLS if configured and asked for, snappy / deflate if enabled and
+     * asked for, the deflate level capped by --max-deflate-level; both compressions at once is fatal.
+     */
+    static Features features(Negotiated negotiated, TestNsqd.Options options) throws NsqClientError {
+        boolean tls = options.tls() != null && negotiated.tlsRequested();
+        boolean deflate = options.deflate() && negotiated.deflateRequested();
+        long level = DEFAULT_DEFLATE_LEVEL;
+        if (deflate && negotiated.deflateLevelRequested() > 0) {
+            level = negotiated.deflateLevelRequested();
+        }
+        level = Math.min(level, options.maxDeflateLevel());
+        boolean snappy = options.snappy() && negotiated.snappyRequested();
+        if (deflate && snappy) {
+            throw NsqClientError.fatal("E_IDENTIFY_FAILED", "cannot enable both deflate and snappy compression");
+        }
+        return new Features(tls, snappy, deflate, (int) level);
     }
 
     /** The JSON nsqd answers when the client asked for feature negotiation. */
-    static byte[] response(Negotiated negotiated, TestNsqd.Options options) {
+    static byte[] response(Negotiated negotiated, Features features, TestNsqd.Options options) {
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("max_rdy_count", options.maxRdyCount());
         response.put("version", VERSION);
         response.put("max_msg_timeout", options.maxMsgTimeoutMs());
         response.put("msg_timeout", negotiated.msgTimeoutMs());
-        response.put("tls_v1", false);
-        response.put("deflate", false);
-        response.put("deflate_level", MAX_DEFLATE_LEVEL);
-        response.put("max_deflate_level", MAX_DEFLATE_LEVEL);
-        response.put("snappy", false);
+        response.put("tls_v1", features.tls());
+        response.put("deflate", features.deflate());
+        response.put("deflate_level", features.deflateLevel());
+        response.put("max_deflate_level", options.maxDeflateLevel());
+        response.put("snappy", features.snappy());
         response.put("sample_rate", negotiated.sampleRate());
-        response.put("auth_required", false);
+        response.put("auth_required", options.authSecret() != null);
         response.put("output_buffer_size", negotiated.outputBufferSize());
         response.put("output_buffer_timeout", negotiated.outputBufferTimeoutMs());
         response.put("topology_region", "");
