@@ -4,12 +4,21 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A client's outgoing bytes, written in order by its own thread, so that nothing holding the broker lock ever blocks
- * on a slow socket. Flushes whenever the queue runs empty.
+ * on a slow socket. Flushes whenever the queue runs empty, through the compressor if there is one (nsqd flushes its
+ * buffered writer, and the flate writer under it, after every response and whenever it has nothing more to send).
+ *
+ * <p>IDENTIFY's upgrades are items in the queue, so every frame queued before one goes out in the old form and every
+ * frame after it in the new one; the upgrade writes nsqd's {@code OK} itself, so that OK is the first frame after it.
  */
 final class FrameWriter {
 
@@ -19,6 +28,22 @@ final class FrameWriter {
     /** Writes what is queued before it, then closes the connection. */
     private record CloseAfterPending(String reason) {
     }
+
+    /** Flush, tell the reader (which then runs the handshake), wait for the TLS stream; null: handshake failed. */
+    private record TlsSwitch(CompletableFuture<Void> drained, CompletableFuture<OutputStream> tlsOut) {
+    }
+
+    /** From here on frames go through a compressor on top of the wire. */
+    private record CompressionSwitch(Compressor compressor) {
+    }
+
+    interface Compressor {
+        OutputStream wrap(OutputStream wire) throws IOException;
+    }
+
+    private static final byte[] OK_FRAME = TestNsqd.frame(TestNsqd.FRAME_RESPONSE,
+            "OK".getBytes(StandardCharsets.US_ASCII));
+    private static final int BUFFER_SIZE = 16 * 1024;
 
     private final ClientRecord client;
     private final Socket socket;
@@ -44,6 +69,22 @@ final class FrameWriter {
         }
     }
 
+    /**
+     * Queues the switch to TLS and returns what the reader waits for before the handshake: everything queued so far
+     * has been written and flushed in plain text. The reader completes {@code tlsOut} with the TLS socket's stream
+     * (the writer then sends OK over TLS) or with null when the handshake failed (the writer stays in plain text).
+     */
+    CompletableFuture<Void> switchToTls(CompletableFuture<OutputStream> tlsOut) {
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        queue.add(new TlsSwitch(drained, tlsOut));
+        return drained;
+    }
+
+    /** Queues the switch to a compressed stream, then OK through it. */
+    void switchToCompression(Compressor compressor) {
+        queue.add(new CompressionSwitch(compressor));
+    }
+
     void closeAfterPending(String reason) {
         queue.add(new CloseAfterPending(reason));
     }
@@ -54,7 +95,9 @@ final class FrameWriter {
     }
 
     private void run() {
-        try (OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024)) {
+        try {
+            OutputStream wire = new BufferedOutputStream(socket.getOutputStream(), BUFFER_SIZE);
+            OutputStream out = wire;
             while (true) {
                 Object next = queue.take();
                 if (next == STOP) {
@@ -65,7 +108,23 @@ final class FrameWriter {
                     client.close(close.reason());
                     return;
                 }
-                out.write((byte[]) next);
+                if (next instanceof TlsSwitch tls) {
+                    out.flush();
+                    tls.drained().complete(null);
+                    OutputStream tlsOut = awaitTlsStream(tls.tlsOut());
+                    if (tlsOut == null) {
+                        continue; // the handshake failed: nsqd sends the error frame on the plain writer
+                    }
+                    wire = new BufferedOutputStream(tlsOut, BUFFER_SIZE);
+                    out = wire;
+                    out.write(OK_FRAME);
+                } else if (next instanceof CompressionSwitch compression) {
+                    out.flush();
+                    out = compression.compressor().wrap(wire);
+                    out.write(OK_FRAME);
+                } else {
+                    out.write((byte[]) next);
+                }
                 if (queue.isEmpty()) {
                     out.flush();
                 }
@@ -74,6 +133,23 @@ final class FrameWriter {
             client.close("write failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            // a reader waiting to start a handshake must not wait for a writer that is gone
+            queue.forEach(item -> {
+                if (item instanceof TlsSwitch tls) {
+                    tls.drained().completeExceptionally(new IOException("connection closed"));
+                }
+            });
+        }
+    }
+
+    private OutputStream awaitTlsStream(CompletableFuture<OutputStream> tlsOut) throws IOException,
+            InterruptedException {
+        try {
+            // the reader always completes it, after at most the handshake timeout
+            return tlsOut.get(2L * StreamUpgrades.HANDSHAKE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("TLS upgrade did not finish", e);
         }
     }
 }

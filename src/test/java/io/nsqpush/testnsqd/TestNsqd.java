@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import javax.net.ssl.SSLContext;
 
 /**
  * An in-process fake of nsqd's TCP protocol (V2) for tests: plain blocking sockets, one reader and one writer
@@ -30,6 +31,10 @@ public final class TestNsqd implements AutoCloseable {
     public static final int FRAME_ERROR = 1;
     public static final int FRAME_MESSAGE = 2;
 
+    /** What a successful AUTH answers as the identity (nsqd passes on what its auth server says). */
+    public static final String AUTH_IDENTITY = "test-nsqd-identity";
+    public static final String AUTH_IDENTITY_URL = "https://auth.test-nsqd.invalid/identity";
+
     private final Options options;
     private final ScheduledExecutorService timer;
     private final Broker broker;
@@ -40,6 +45,7 @@ public final class TestNsqd implements AutoCloseable {
     private boolean closed;
 
     private TestNsqd(Options options) {
+        options.validate();
         this.options = options.copy();
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("test-nsqd-timer"));
         executor.setRemoveOnCancelPolicy(true);
@@ -304,6 +310,13 @@ public final class TestNsqd implements AutoCloseable {
         private int maxBodySize = 5 * 1_048_576;
         private long defaultHeartbeatIntervalMs = 30_000;
         private long maxHeartbeatIntervalMs = 60_000;
+        private SSLContext tls;
+        private boolean tlsRequired;
+        private boolean tlsClientAuth;
+        private boolean snappy = true;
+        private boolean deflate = true;
+        private int maxDeflateLevel = 6;
+        private String authSecret;
 
         /** 0 (the default) picks an ephemeral port. */
         public Options port(int port) {
@@ -354,8 +367,86 @@ public final class TestNsqd implements AutoCloseable {
             return this;
         }
 
+        /** {@code --tls-cert/--tls-key}: offers {@code tls_v1}; the context's trust managers verify client certificates. */
+        public Options tls(SSLContext serverContext) {
+            this.tls = serverContext;
+            return this;
+        }
+
+        /** {@code --tls-required}: every command but IDENTIFY is a fatal E_INVALID until the client upgraded. */
+        public Options tlsRequired(boolean required) {
+            this.tlsRequired = required;
+            return this;
+        }
+
+        /**
+         * {@code --tls-client-auth-policy=require-verify}: the handshake needs a client certificate the context trusts.
+         * Without it a certificate the client offers is still verified (nsqd's VerifyClientCertIfGiven). As in nsqd,
+         * requiring client certificates also makes TLS required.
+         */
+        public Options tlsClientAuth(boolean required) {
+            this.tlsClientAuth = required;
+            return this;
+        }
+
+        /** {@code --snappy}: on by default, as in nsqd; granted only to clients that ask. */
+        public Options snappy(boolean enabled) {
+            this.snappy = enabled;
+            return this;
+        }
+
+        /** {@code --deflate}: on by default, as in nsqd; granted only to clients that ask. */
+        public Options deflate(boolean enabled) {
+            this.deflate = enabled;
+            return this;
+        }
+
+        /** {@code --max-deflate-level} (1-9, default 6): caps the level a client asks for. */
+        public Options maxDeflateLevel(int level) {
+            this.maxDeflateLevel = level;
+            return this;
+        }
+
+        /**
+         * Enables auth (nsqd with {@code --auth-http-address}): IDENTIFY answers {@code auth_required}, this secret is
+         * the only one the "auth server" accepts, and it grants everything. Null (the default) disables auth.
+         */
+        public Options authSecret(String secret) {
+            this.authSecret = secret;
+            return this;
+        }
+
         public int port() {
             return port;
+        }
+
+        public SSLContext tls() {
+            return tls;
+        }
+
+        /** True also when only {@link #tlsClientAuth(boolean)} was set, as nsqd does. */
+        public boolean tlsRequired() {
+            return tlsRequired || tlsClientAuth;
+        }
+
+        public boolean tlsClientAuth() {
+            return tlsClientAuth;
+        }
+
+        public boolean snappy() {
+            return snappy;
+        }
+
+        public boolean deflate() {
+            return deflate;
+        }
+
+        public int maxDeflateLevel() {
+            return maxDeflateLevel;
+        }
+
+        public String authSecret() {
+            return authSecret;
         }
 
         public int maxRdyCount() {
@@ -394,7 +485,19 @@ public final class TestNsqd implements AutoCloseable {
             return new Options().port(port).maxRdyCount(maxRdyCount).defaultMsgTimeoutMs(defaultMsgTimeoutMs)
                     .maxMsgTimeoutMs(maxMsgTimeoutMs).maxReqTimeoutMs(maxReqTimeoutMs).maxMsgSize(maxMsgSize)
                     .maxBodySize(maxBodySize).defaultHeartbeatIntervalMs(defaultHeartbeatIntervalMs)
-                    .maxHeartbeatIntervalMs(maxHeartbeatIntervalMs);
+                    .maxHeartbeatIntervalMs(maxHeartbeatIntervalMs).tls(tls).tlsRequired(tlsRequired)
+                    .tlsClientAuth(tlsClientAuth).snappy(snappy).deflate(deflate).maxDeflateLevel(maxDeflateLevel)
+                    .authSecret(authSecret);
+        }
+
+        /** nsqd refuses to start with these. */
+        void validate() {
+            if (tls == null && tlsRequired()) {
+                throw new IllegalArgumentException("cannot require TLS client connections without TLS key and cert");
+            }
+            if (maxDeflateLevel < 1 || maxDeflateLevel > 9) {
+                throw new IllegalArgumentException("--max-deflate-level must be [1,9]");
+            }
         }
     }
 }
