@@ -39,7 +39,16 @@ public final class NsqPushMain {
 
     /** As {@link #run(String[])}, with properties that win over application.properties. */
     public static int run(String[] args, Map<String, String> overrides) throws Exception {
+        // jars in ./lib join the class path: Camel finds components through the thread's and the context's loader
+        ClassLoader lib = LibFolder.classLoader(Path.of("lib"), NsqPushMain.class.getClassLoader());
+        Thread.currentThread().setContextClassLoader(lib);
         Main main = create(overrides);
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport support) {
+                support.getCamelContext().setApplicationContextClassLoader(lib);
+            }
+        });
         stopOnSignals(main);
         try {
             main.run(args);

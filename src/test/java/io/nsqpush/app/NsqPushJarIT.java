@@ -21,13 +21,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NsqPushJarIT {
 
     private static Process launch(Path log, String... properties) throws Exception {
+        return launchIn(new File("."), log, properties);
+    }
+
+    private static Process launchIn(File directory, Path log, String... properties) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(properties));
         command.add("-jar");
-        command.add("target/nsq-push.jar");
+        command.add(new File("target/nsq-push.jar").getAbsolutePath());
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
-                .directory(new File(".")).start();
+                .directory(directory).start();
     }
 
     @Test
@@ -92,6 +96,54 @@ class NsqPushJarIT {
             List<String> received = endpoint.headerValues("x-cmq-message-id");
             assertEquals(400, received.size(), "no duplicates with a healthy endpoint");
             assertEquals(new java.util.HashSet<>(ids), new java.util.HashSet<>(received));
+        }
+    }
+
+    @Test
+    void aComponentJarDroppedIntoLibIsUsedByAYamlRoute() throws Exception {
+        // a working directory like the project's, with camel-stream (not in the runnable jar) in lib/
+        Path home = Files.createTempDirectory("nsq-push-home");
+        Files.copy(Path.of("application.properties"), home.resolve("application.properties"));
+        Files.createDirectories(home.resolve("routes"));
+        try (var routes = Files.list(Path.of("routes"))) {
+            for (Path route : (Iterable<Path>) routes::iterator) {
+                Files.copy(route, home.resolve("routes").resolve(route.getFileName()));
+            }
+        }
+        Files.writeString(home.resolve("routes").resolve("audit.yaml"), String.join("\n",
+                "- route:",
+                "    id: audit",
+                "    from:",
+                "      uri: nsq:orders",
+                "      parameters:",
+                "        channel: audit",
+                "        servers: \"{{nsq.nsqd-tcp-addresses}}\"",
+                "      steps:",
+                "        - setBody:",
+                "            simple: \"AUDIT ${body}\"",
+                "        - to: stream:out", ""));
+        Path stream = Path.of(org.apache.camel.component.stream.StreamComponent.class.getProtectionDomain()
+                .getCodeSource().getLocation().toURI());
+        Files.createDirectories(home.resolve("lib"));
+        Files.copy(stream, home.resolve("lib").resolve(stream.getFileName()));
+
+        Path log = Files.createTempFile("nsq-push-jar", ".log");
+        try (TestNsqd nsqd = TestNsqd.start(); TestEndpoint endpoint = TestEndpoint.start()) {
+            Process jar = launchIn(home.toFile(), log, "-Dnsq.nsqd-tcp-addresses=" + nsqd.address(),
+                    "-Dpush.url=" + endpoint.url("/in"), "-Droutes.reload-enabled=false",
+                    "-Dcamel.management.enabled=false");
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> nsqd.channels("orders").size() == 2
+                        && nsqd.connectedClients().stream().filter(c -> c.rdy() > 0).count() == 2);
+                nsqd.publish("orders", "hello extension");
+                await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(log).contains("AUDIT hello extension"));
+                await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.requests().size() == 1);
+            } finally {
+                jar.destroy();
+                assertTrue(jar.waitFor(60, TimeUnit.SECONDS));
+            }
+            assertTrue(Files.readString(log).contains("Extension jars from lib: [" + stream.getFileName() + "]"),
+                    Files.readString(log));
         }
     }
 }

@@ -42,6 +42,10 @@ public final class ClientRecord {
     private volatile boolean connected = true;
     private volatile String closeReason;
     private volatile long closedAtNanos;
+    private volatile boolean tls;
+    private volatile String tlsPeerPrincipal;
+    private volatile String compression = "none";
+    private volatile boolean authenticated;
 
     // guarded by this
     private boolean closing;
@@ -141,7 +145,30 @@ public final class ClientRecord {
         return heartbeatIntervalMs;
     }
 
-    /** Writes bytes to the socket as they are, after what is already queued (for malformed-frame tests). */
+    /** Whether the connection was upgraded to TLS (IDENTIFY's tls_v1). */
+    public boolean tls() {
+        return tls;
+    }
+
+    /** The subject of the certificate the client presented in the TLS handshake, null without one. */
+    public String tlsPeerPrincipal() {
+        return tlsPeerPrincipal;
+    }
+
+    /** "none", "snappy" or "deflate": what IDENTIFY upgraded the connection to. */
+    public String compression() {
+        return compression;
+    }
+
+    /** Whether the client sent AUTH with the right secret. */
+    public boolean authenticated() {
+        return authenticated;
+    }
+
+    /**
+     * Writes bytes as they are, after what is already queued (for malformed-frame tests); through TLS and compression
+     * once the connection was upgraded.
+     */
     public void sendRaw(byte[] bytes) {
         writer.sendRaw(bytes.clone());
     }
@@ -181,6 +208,19 @@ public final class ClientRecord {
 
     FixtureChannel fixtureChannel() {
         return channel;
+    }
+
+    void upgradedToTls(String peerPrincipal) {
+        tlsPeerPrincipal = peerPrincipal;
+        tls = true;
+    }
+
+    void compressed(String kind) {
+        compression = kind;
+    }
+
+    void markAuthenticated() {
+        authenticated = true;
     }
 
     void addCommand(Command command) {

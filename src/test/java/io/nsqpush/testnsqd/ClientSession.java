@@ -1,17 +1,29 @@
 package io.nsqpush.testnsqd;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSocket;
 
 import static io.nsqpush.testnsqd.NsqClientError.fatal;
 import static io.nsqpush.testnsqd.NsqClientError.nonFatal;
@@ -20,7 +32,7 @@ import static io.nsqpush.testnsqd.NsqClientError.nonFatal;
  * The reader side of one connection, nsqd's IOLoop: reads the magic, then command lines (with a read timeout of twice
  * the heartbeat interval, as nsqd's read deadline), executes them in nsqd's order of checks and answers with a
  * response or an error frame. After a fatal error it stops reading and the connection closes once the error frame has
- * been written.
+ * been written. IDENTIFY may switch the streams to TLS and then to snappy or deflate (see {@link StreamUpgrades}).
  */
 final class ClientSession {
 
@@ -30,9 +42,13 @@ final class ClientSession {
     private static final byte[] CLOSE_WAIT = "CLOSE_WAIT".getBytes(StandardCharsets.US_ASCII);
     private static final int MESSAGE_ID_LENGTH = 16;
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final Broker broker;
     private final ClientRecord client;
     private final TestNsqd.Options options;
+    /** The socket's or, after the TLS upgrade, the TLS socket's stream: what a compressor reads from. */
+    private InputStream transportIn;
     private DataInputStream in;
 
     private ClientSession(Broker broker, ClientRecord client) {
@@ -57,7 +73,7 @@ final class ClientSession {
     private void run() {
         Socket socket = client.socket();
         try {
-            in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), MAX_LINE));
+            readFrom(socket.getInputStream());
             if (!readMagic()) {
                 return;
             }
@@ -82,6 +98,17 @@ final class ClientSession {
             client.close("test nsqd bug: " + e);
             throw e;
         }
+    }
+
+    /** Like nsqd's bufio.NewReaderSize on each upgrade: bytes still buffered from before are dropped. */
+    private void readFrom(InputStream transport) {
+        transportIn = transport;
+        in = new DataInputStream(new BufferedInputStream(transport, MAX_LINE));
+    }
+
+    private void readFrom(InputStream transport, InputStream decompressed) {
+        transportIn = transport;
+        in = new DataInputStream(new BufferedInputStream(decompressed, MAX_LINE));
     }
 
     private boolean readMagic() throws IOException {
@@ -142,9 +169,13 @@ final class ClientSession {
 
     private byte[] dispatch(Input input) throws NsqClientError {
         String name = input.params[0];
+        if (name.equals("IDENTIFY")) {
+            return identify(input);
+        }
+        if (options.tlsRequired() && !client.tls()) { // nsqd's enforceTLSPolicy, before every other command
+            throw fatal("E_INVALID", "cannot " + name + " in current state (TLS required)");
+        }
         switch (name) {
-            case "IDENTIFY":
-                return identify(input);
             case "AUTH":
                 return auth(input);
             case "PUB":
@@ -188,7 +219,55 @@ final class ClientSession {
         IdentifyNegotiation.Negotiated negotiated = IdentifyNegotiation.negotiate(input.body, client, options);
         client.identified(negotiated.data(), negotiated.msgTimeoutMs());
         client.heartbeatInterval(negotiated.heartbeatIntervalMs());
-        return negotiated.featureNegotiation() ? IdentifyNegotiation.response(negotiated, options) : OK;
+        if (!negotiated.featureNegotiation()) {
+            return OK;
+        }
+        IdentifyNegotiation.Features features = IdentifyNegotiation.features(negotiated, options);
+        // nsqd sends the JSON itself, then upgrades in this order, each followed by an OK in the new form
+        client.writer().send(TestNsqd.FRAME_RESPONSE, IdentifyNegotiation.response(negotiated, features, options));
+        if (features.tls()) {
+            upgradeTls();
+        }
+        if (features.snappy()) {
+            readFrom(transportIn, StreamUpgrades.snappyIn(transportIn));
+            client.writer().switchToCompression(StreamUpgrades::snappyOut);
+            client.compressed("snappy");
+        }
+        if (features.deflate()) {
+            int level = features.deflateLevel();
+            readFrom(transportIn, StreamUpgrades.deflateIn(transportIn));
+            client.writer().switchToCompression(wire -> StreamUpgrades.deflateOut(wire, level));
+            client.compressed("deflate");
+        }
+        return null;
+    }
+
+    /** client_v2.go UpgradeTLS: a failed handshake is a fatal E_IDENTIFY_FAILED, sent in plain text. */
+    private void upgradeTls() throws NsqClientError {
+        CompletableFuture<OutputStream> tlsOut = new CompletableFuture<>();
+        CompletableFuture<Void> drained = client.writer().switchToTls(tlsOut);
+        try {
+            drained.get(StreamUpgrades.HANDSHAKE_TIMEOUT_MS, TimeUnit.MILLISECONDS); // the JSON went out in plain text
+            SSLSocket tls = StreamUpgrades.handshake(client.socket(), options.tls(), options.tlsClientAuth());
+            readFrom(tls.getInputStream());
+            client.upgradedToTls(peerPrincipal(tls));
+            tlsOut.complete(tls.getOutputStream());
+        } catch (IOException | ExecutionException | TimeoutException e) {
+            tlsOut.complete(null);
+            throw fatal("E_IDENTIFY_FAILED", "IDENTIFY failed " + e.getMessage());
+        } catch (InterruptedException e) {
+            tlsOut.complete(null);
+            Thread.currentThread().interrupt();
+            throw fatal("E_IDENTIFY_FAILED", "IDENTIFY failed interrupted");
+        }
+    }
+
+    private static String peerPrincipal(SSLSocket tls) {
+        try {
+            return tls.getSession().getPeerPrincipal().getName();
+        } catch (SSLPeerUnverifiedException e) {
+            return null; // no client certificate
+        }
     }
 
     private byte[] auth(Input input) throws NsqClientError {
@@ -206,7 +285,32 @@ final class ClientSession {
             throw fatal("E_BAD_BODY", "AUTH invalid body size " + size);
         }
         input.body = readBody(size, "E_BAD_BODY", "AUTH failed to read body");
-        throw fatal("E_AUTH_DISABLED", "AUTH disabled");
+        if (client.authenticated()) {
+            throw fatal("E_INVALID", "AUTH already set");
+        }
+        if (options.authSecret() == null) {
+            throw fatal("E_AUTH_DISABLED", "AUTH disabled");
+        }
+        if (!options.authSecret().equals(new String(input.body, StandardCharsets.UTF_8))) {
+            throw fatal("E_AUTH_FAILED", "AUTH failed"); // nsqd never says why (auth server down, wrong secret, …)
+        }
+        client.markAuthenticated();
+        Map<String, Object> response = new LinkedHashMap<>();
+        response.put("identity", TestNsqd.AUTH_IDENTITY);
+        response.put("identity_url", TestNsqd.AUTH_IDENTITY_URL);
+        response.put("permission_count", 1);
+        try {
+            return JSON.writeValueAsBytes(response);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** protocol_v2.go CheckAuth; the one authorization granted allows every topic and channel. */
+    private void checkAuth(String command) throws NsqClientError {
+        if (options.authSecret() != null && !client.authenticated()) {
+            throw fatal("E_AUTH_FIRST", "AUTH required before " + command);
+        }
     }
 
     private byte[] pub(Input input) throws NsqClientError {
@@ -215,6 +319,7 @@ final class ClientSession {
         }
         String topic = validTopic(input.params[1], "E_BAD_TOPIC", "PUB");
         input.body = readMessageBody("PUB");
+        checkAuth("PUB");
         broker.publish(topic, input.body, 0, input.record());
         return OK;
     }
@@ -230,6 +335,7 @@ final class ClientSession {
                     "DPUB timeout " + deferMs + " out of range 0-" + options.maxReqTimeoutMs());
         }
         input.body = readMessageBody("DPUB");
+        checkAuth("DPUB");
         broker.publish(topic, input.body, deferMs, input.record());
         return OK;
     }
@@ -240,6 +346,7 @@ final class ClientSession {
         }
         // sic: nsqd 1.3 repeats the code in this one description
         String topic = validTopic(input.params[1], "E_BAD_TOPIC", "E_BAD_TOPIC MPUB");
+        checkAuth("MPUB"); // unlike PUB, before the body is read
         int size = readLength("E_BAD_BODY", "MPUB failed to read body size");
         if (size <= 0) {
             throw fatal("E_BAD_BODY", "MPUB invalid body size " + size);
@@ -297,6 +404,7 @@ final class ClientSession {
         if (!NsqNames.isValid(channel)) {
             throw fatal("E_BAD_CHANNEL", "SUB channel name " + NsqNames.quote(channel) + " is not valid");
         }
+        checkAuth("SUB");
         broker.subscribe(client, topic, channel);
         return OK;
     }

@@ -9,7 +9,7 @@ import java.util.List;
  * @param name            the first word of the line, e.g. "FIN"
  * @param args            the other words of the line
  * @param body            the body of IDENTIFY, AUTH, PUB or DPUB (as far as it was read); null for other commands
- *                        and for MPUB
+ *                        and for MPUB. AUTH's is the secret as sent, for assertions; {@link #toString()} hides it
  * @param bodies          MPUB's message bodies; a single-element list for IDENTIFY, AUTH, PUB and DPUB; empty otherwise
  * @param receivedAtNanos {@link System#nanoTime()} when the command line had been read
  * @param clientId        {@link ClientRecord#id()} of the sender
@@ -35,7 +35,9 @@ public record Command(String name, List<String> args, byte[] body, List<byte[]> 
     public String toString() {
         StringBuilder text = new StringBuilder(name);
         args.forEach(arg -> text.append(' ').append(arg));
-        if (body != null) {
+        if (name.equals("AUTH") && body != null) {
+            text.append(" [secret hidden]"); // toString ends up in test reports and logs
+        } else if (body != null) {
             text.append(" [").append(body.length).append(" bytes]");
         } else if (!bodies.isEmpty()) {
             text.append(" [").append(bodies.size()).append(" bodies]");

@@ -76,7 +76,11 @@ final class FrameWriter {
      */
     CompletableFuture<Void> switchToTls(CompletableFuture<OutputStream> tlsOut) {
         CompletableFuture<Void> drained = new CompletableFuture<>();
-        queue.add(new TlsSwitch(drained, tlsOut));
+        if (stopped) {
+            drained.completeExceptionally(new IOException("connection closed"));
+        } else {
+            queue.add(new TlsSwitch(drained, tlsOut));
+        }
         return drained;
     }
 
