@@ -82,6 +82,7 @@ public final class NsqPushMain {
             public void afterConfigure(BaseMainSupport support) {
                 CamelContext context = support.getCamelContext();
                 PropertiesComponent properties = context.getPropertiesComponent();
+                HttpClientSettings.apply(context);
                 // the routes call these by name: delivery metrics and the per-request failure count
                 PushMetrics metrics = new PushMetrics(context);
                 context.getRegistry().bind("pushMetrics", metrics);

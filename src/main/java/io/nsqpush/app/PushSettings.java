@@ -65,6 +65,24 @@ public final class PushSettings {
                     + maxRequeueDelay + ": the first delay must not exceed the largest");
         }
         integer("status.interval", 0, 86_400);
+        try {
+            io.nsqpush.push.CmqFormatter.parseHeaders(properties.apply("push.headers").orElse(""));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException("push.headers: " + e.getMessage());
+        }
+        String proxy = properties.apply("push.proxy").orElse("").trim();
+        if (!proxy.isEmpty()) {
+            try {
+                NsqAddress.parse(proxy);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException("push.proxy " + e.getMessage() + ": allowed host:port, or empty");
+            }
+        }
+        String trustStore = properties.apply("push.trust-store").orElse("").trim();
+        if (!trustStore.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(trustStore))) {
+            throw new InvalidSettingException("push.trust-store '" + trustStore + "' is not a readable file: allowed a"
+                    + " PKCS12 or JKS trust store, or empty for the JDK's CA list");
+        }
         String deadLetter = required("dead-letter.uri");
         if (!deadLetter.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.+")) {
             throw new InvalidSettingException("dead-letter.uri '" + deadLetter + "' is not a Camel endpoint URI:"

@@ -27,6 +27,7 @@ public class CmqFormatter implements Processor {
 
     /** CMQ's own Content-Type, for both formats. */
     public static final String DEFAULT_CONTENT_TYPE = "text/plain";
+    private static final String USER_AGENT = Version.userAgent();
 
     private final CmqRequestId requestId = new CmqRequestId();
     private PushFormat format = PushFormat.JSON;
@@ -37,6 +38,9 @@ public class CmqFormatter implements Processor {
     /** The configured tags joined by {@code ", "}; null when there are none. */
     private String tagHeader;
     private String contentType = DEFAULT_CONTENT_TYPE;
+    private String headers = "";
+    /** The configured extra headers, parsed once. */
+    private java.util.Map<String, String> extraHeaders = java.util.Map.of();
 
     @Override
     public void process(Exchange exchange) throws Exception {
@@ -61,7 +65,8 @@ public class CmqFormatter implements Processor {
             in.setHeader(CmqHeaders.MESSAGE_TAG, tag);
         }
         in.setHeader(Exchange.CONTENT_TYPE, contentType);
-        in.setHeader("User-Agent", Version.userAgent());
+        in.setHeader("User-Agent", USER_AGENT);
+        extraHeaders.forEach(in::setHeader);
         in.setHeader(Exchange.HTTP_METHOD, "POST");
     }
 
@@ -125,6 +130,37 @@ public class CmqFormatter implements Processor {
 
     public String getContentType() {
         return contentType;
+    }
+
+    public String getHeaders() {
+        return headers;
+    }
+
+    /** Static headers for every request, {@code Name: value} pairs separated by {@code ;}, e.g. {@code X-Env: prod}. */
+    public void setHeaders(String headers) {
+        this.headers = headers == null ? "" : headers;
+        this.extraHeaders = parseHeaders(this.headers);
+    }
+
+    /**
+     * @return the headers of {@code "A: 1; B: two"} in order
+     * @throws IllegalArgumentException naming the part that is not {@code Name: value}
+     */
+    public static java.util.Map<String, String> parseHeaders(String text) {
+        java.util.Map<String, String> parsed = new java.util.LinkedHashMap<>();
+        for (String part : text.split(";")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            int colon = part.indexOf(':');
+            String name = colon < 0 ? "" : part.substring(0, colon).trim();
+            if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                throw new IllegalArgumentException("'" + part.trim() + "' is not a header: allowed 'Name: value' pairs"
+                        + " separated by ';', e.g. 'Authorization: Bearer abc; X-Env: prod'");
+            }
+            parsed.put(name, part.substring(colon + 1).trim());
+        }
+        return java.util.Collections.unmodifiableMap(parsed);
     }
 
     public void setContentType(String contentType) {

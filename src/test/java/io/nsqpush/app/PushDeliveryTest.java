@@ -64,7 +64,7 @@ class PushDeliveryTest {
 
     @Test
     void jsonEnvelopeAndHeadersExactly() throws Exception {
-        bridge(Map.of("push.tags", "a,b"));
+        bridge(Map.of("push.tags", "a,b", "push.headers", "X-Env: prod; Authorization: Bearer abc"));
         String body = "quote \" backslash \\ newline \n tab \t 中文 ✓";
         long before = System.currentTimeMillis() / 1000;
         String id = nsqd.publish("orders", body);
@@ -84,6 +84,8 @@ class PushDeliveryTest {
         assertEquals(String.valueOf(request.body().length), request.header("content-length"));
         assertEquals(Version.userAgent(), request.header("user-agent"));
         assertEquals(32, request.header("x-cmq-request-id").length());
+        assertEquals("prod", request.header("x-env"));
+        assertEquals("Bearer abc", request.header("authorization"));
         assertTrue(request.headers().keySet().stream().noneMatch(h -> h.startsWith("camel")), request.headers().toString());
         assertEquals(id, request.header("x-cmq-message-id"));
         assertEquals("a, b", request.header("x-cmq-message-tag"));
@@ -236,5 +238,19 @@ class PushDeliveryTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.requestsFor(second).size() == 1);
         assertEquals("after the edit", endpoint.requestsFor(second).get(0).bodyUtf8());
         assertFalse(logs.lines().stream().anyMatch(l -> l.level() == Level.ERROR), logs.lines().toString());
+    }
+
+    @Test
+    void postsGoThroughTheConfiguredProxy() throws Exception {
+        endpoint = TestEndpoint.start(); // plays the proxy: answers in place of the endpoint
+        String proxy = endpoint.url("").substring("http://".length());
+        bridge = Bridge.start(Map.of("nsq.nsqd-tcp-addresses", nsqd.address(), "push.url",
+                "http://endpoint.invalid:8080/push", "push.proxy", proxy));
+        String id = nsqd.publish("orders", "via the proxy");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.requestsFor(id).size() == 1);
+        assertEquals("http://endpoint.invalid:8080/push", endpoint.requestsFor(id).get(0).path(),
+                "a proxy gets the absolute URL");
+        await().atMost(Duration.ofSeconds(5)).until(() -> nsqd.finCount("orders", "nsq-push") == 1);
     }
 }

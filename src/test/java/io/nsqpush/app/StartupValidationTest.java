@@ -38,6 +38,9 @@ class StartupValidationTest {
         "dead-letter.uri          | nsq:a#ephemeral.dead-letter | dead-letter.uri 'nsq:a#ephemeral.dead-letter': topic 'a#ephemeral.dead-letter' is not a valid NSQ name",
         "dead-letter.uri          | nsq:x.dead-letter | dead-letter.uri 'nsq:x.dead-letter' publishes to NSQ but names no nsqd (servers=)",
         "nsq.lookupd-http-addresses | http://         | nsq.lookupd-http-addresses: 'http://' is not an nsqlookupd HTTP address",
+        "push.headers             | X-Env prod       | push.headers: 'X-Env prod' is not a header: allowed 'Name: value' pairs separated by ';'",
+        "push.proxy               | proxyhost        | push.proxy 'proxyhost' is not an address of the form host:port: allowed host:port, or empty",
+        "push.trust-store         | /no/such.p12     | push.trust-store '/no/such.p12' is not a readable file",
         "push.redeliveries        | 60               | push.redeliveries 60 with push.timeout 15000 and push.redelivery-delay 500: one attempt can take 4158500 ms, above nsqd's default --max-msg-timeout of 900000 ms",
     })
     void aBadSettingStopsStartupWithOneLineNamingIt(String key, String value, String expected) throws Exception {
