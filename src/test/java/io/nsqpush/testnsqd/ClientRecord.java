@@ -49,6 +49,7 @@ public final class ClientRecord {
 
     // guarded by this
     private boolean closing;
+    private String fatalError;
     private boolean closed;
     private ScheduledFuture<?> heartbeatTask;
 
@@ -297,6 +298,7 @@ public final class ClientRecord {
                 return;
             }
             closing = true;
+            fatalError = reason;
         }
         broker.clientGone(this);
         writer.closeAfterPending(reason);
@@ -312,7 +314,9 @@ public final class ClientRecord {
                 return;
             }
             closed = true;
-            closeReason = reason;
+            // the fatal error stays the reason when the client hung up before the error frame was written
+            closeReason = fatalError == null || reason.startsWith(fatalError)
+                    ? reason : fatalError + " (" + reason + ")";
             closedAtNanos = System.nanoTime();
             if (heartbeatTask != null) {
                 heartbeatTask.cancel(false);

@@ -137,6 +137,9 @@ final class FrameWriter {
             client.close("write failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            client.close("test nsqd bug in the writer: " + e); // e.g. a compressor failing
+            throw e;
         } finally {
             // a reader waiting to start a handshake must not wait for a writer that is gone
             queue.forEach(item -> {

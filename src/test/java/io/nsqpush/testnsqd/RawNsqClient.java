@@ -1,11 +1,17 @@
 package io.nsqpush.testnsqd;
 
+import io.netty.handler.codec.compression.SnappyFrameDecoder;
+import io.netty.handler.codec.compression.SnappyFrameEncoder;
+import io.netty.handler.codec.compression.ZlibCodecFactory;
+import io.netty.handler.codec.compression.ZlibWrapper;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
@@ -17,23 +23,31 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A deliberately tiny NSQ client speaking raw bytes, to test the test nsqd without the product code. Every read waits
- * at most a given time (socket timeout), so tests never sleep.
+ * at most a given time (socket timeout), so tests never sleep. It can follow IDENTIFY's upgrades: TLS with the JDK's
+ * SSLSocket, snappy and deflate with Netty's codecs (see {@link NettyCodecStreams}).
  */
 final class RawNsqClient implements AutoCloseable {
 
     static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
 
+    /** The TCP socket: timeouts and closing go to it, also under TLS. */
     private final Socket socket;
-    private final DataInputStream in;
-    private final OutputStream out;
+    private OutputStream transportOut;
+    private DataInputStream in;
+    private OutputStream out;
 
     private RawNsqClient(Socket socket) throws IOException {
         this.socket = socket;
+        this.transportOut = socket.getOutputStream();
         this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
-        this.out = socket.getOutputStream();
+        this.out = transportOut;
     }
 
     /** Connects and sends the magic. */
@@ -65,6 +79,48 @@ final class RawNsqClient implements AutoCloseable {
         client.expectResponse("OK");
         client.command("RDY " + rdy);
         return client;
+    }
+
+    /**
+     * The client side of tls_v1 after IDENTIFY's answer: handshake over the same socket, then reads nsqd's OK over TLS.
+     * With {@code verifyHostname} the certificate must match 127.0.0.1 (as HTTPS checks it).
+     */
+    void upgradeTls(SSLContext context, boolean verifyHostname) throws IOException {
+        SSLSocket tls = (SSLSocket) context.getSocketFactory()
+                .createSocket(socket, "127.0.0.1", socket.getPort(), true);
+        tls.setUseClientMode(true);
+        if (verifyHostname) {
+            SSLParameters parameters = tls.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            tls.setSSLParameters(parameters);
+        }
+        socket.setSoTimeout((int) DEFAULT_WAIT.toMillis());
+        tls.startHandshake();
+        transportOut = tls.getOutputStream();
+        in = new DataInputStream(new BufferedInputStream(tls.getInputStream()));
+        out = transportOut;
+        expectResponse("OK");
+    }
+
+    /**
+     * The client side of snappy: Netty's framed snappy both ways, then nsqd's OK, compressed. nsqd sends the JSON and
+     * the compressed OK back to back, so the decoder reads on from the buffered stream: the OK may already be in it.
+     */
+    void upgradeSnappy() {
+        in = new DataInputStream(NettyCodecStreams.decoding(in, new SnappyFrameDecoder()));
+        out = NettyCodecStreams.encoding(transportOut, new SnappyFrameEncoder());
+        expectResponse("OK");
+    }
+
+    /** The client side of deflate: Netty's raw-deflate codecs, then nsqd's OK, compressed. */
+    void upgradeDeflate(int level) {
+        in = new DataInputStream(NettyCodecStreams.decoding(in, ZlibCodecFactory.newZlibDecoder(ZlibWrapper.NONE)));
+        out = NettyCodecStreams.encoding(transportOut, ZlibCodecFactory.newZlibEncoder(ZlibWrapper.NONE, level));
+        expectResponse("OK");
+    }
+
+    void auth(String secret) {
+        commandWithBody("AUTH", secret.getBytes(StandardCharsets.UTF_8));
     }
 
     void command(String line) {
@@ -206,8 +262,8 @@ final class RawNsqClient implements AutoCloseable {
                 in.readFully(data);
                 frames.add(new Frame(type, data));
             }
-        } catch (EOFException | SocketException closed) {
-            return frames; // EOF, or a reset when nsqd closed with unread bytes
+        } catch (EOFException | SocketException | SSLException closed) {
+            return frames; // EOF, a reset when nsqd closed with unread bytes, or TLS without close_notify
         } catch (SocketTimeoutException e) {
             throw new AssertionError("nsqd did not close the connection; frames: " + frames);
         } catch (IOException e) {

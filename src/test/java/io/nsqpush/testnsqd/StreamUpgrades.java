@@ -46,7 +46,7 @@ final class StreamUpgrades {
         return tls;
     }
 
-    /** snappy-java reads the stream identifier in its constructor: deferred to the first read, so IDENTIFY can answer. */
+    /** snappy-java reads the stream identifier in its constructor: deferred to the first read, so IDENTIFY answers. */
     static InputStream snappyIn(InputStream transport) {
         return new InputStream() {
             private InputStream snappy;

@@ -367,7 +367,7 @@ public final class TestNsqd implements AutoCloseable {
             return this;
         }
 
-        /** {@code --tls-cert/--tls-key}: offers {@code tls_v1}; the context's trust managers verify client certificates. */
+        /** {@code --tls-cert/--tls-key}: offers {@code tls_v1}; its trust managers check client certificates. */
         public Options tls(SSLContext serverContext) {
             this.tls = serverContext;
             return this;
