@@ -1,6 +1,7 @@
 package io.nsqpush.nsq;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
@@ -22,22 +23,20 @@ final class NsqFrameDecoder extends ByteToMessageDecoder {
     private final int maxFrameSize;
     private final MessageResponder responder;
     private boolean corrupted;
-    /** During the session set-up nsqd may switch to TLS or compression right after a response: decode one at a time. */
-    private boolean handshaking = true;
-    private boolean held;
+    /** Set during a read when the stream changes after the frame just decoded: where the rest must be fed in again. */
+    private String switchedAfter;
+    private boolean switched;
 
     NsqFrameDecoder(int maxFrameSize, MessageResponder responder) {
         this.maxFrameSize = maxFrameSize;
         this.responder = responder;
+        setSingleDecode(true);
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (corrupted) {
             in.skipBytes(in.readableBytes());
-            return;
-        }
-        if (held) {
             return;
         }
         if (in.readableBytes() < 4) {
@@ -64,20 +63,51 @@ final class NsqFrameDecoder extends ByteToMessageDecoder {
             case MESSAGE -> out.add(message(in, dataStart, dataSize));
         }
         in.readerIndex(start + 4 + size);
-        held = handshaking;
     }
 
     /**
-     * Takes the bytes read after the last frame, which may belong to a stream the pipeline has just been changed to
-     * read (TLS, compression), and lets decoding go on.
-     *
-     * @param done true once the set-up is over: from then on frames are decoded as they come
+     * During the session set-up nsqd may switch to TLS or compression right after a response, so frames are decoded
+     * one at a time: when handling one changed the stream ({@link #streamSwitched}), the bytes read after it are fed
+     * in again behind the new handler, before anything read later.
      */
-    ByteBuf release(boolean done) {
-        handshaking = !done;
-        held = false;
-        ByteBuf buffered = internalBuffer();
-        return buffered.readBytes(buffered.readableBytes());
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        super.channelRead(ctx, msg);
+        while (true) {
+            ByteBuf buffered = internalBuffer();
+            if (switched) {
+                switched = false;
+                ByteBuf rest = buffered.readBytes(buffered.readableBytes());
+                if (!rest.isReadable()) {
+                    rest.release();
+                } else if (switchedAfter == null) {
+                    ctx.pipeline().fireChannelRead(rest);
+                } else {
+                    ctx.pipeline().context(switchedAfter).fireChannelRead(rest);
+                }
+                return;
+            }
+            if (corrupted || !buffered.isReadable()) {
+                return;
+            }
+            int before = buffered.readableBytes();
+            // one more frame (set-up), or all that are complete (after it)
+            super.channelRead(ctx, Unpooled.EMPTY_BUFFER);
+            if (!isSingleDecode() || (!switched && internalBuffer().readableBytes() == before)) {
+                return;
+            }
+        }
+    }
+
+    /** The frame being handled changed the stream: what follows it must pass the handler after {@code after}. */
+    void streamSwitched(String after) {
+        switched = true;
+        switchedAfter = after;
+    }
+
+    /** The set-up is over: frames are decoded as they come. */
+    void handshakeDone() {
+        setSingleDecode(false);
     }
 
     private NsqMessage message(ByteBuf in, int start, int size) {

@@ -1,6 +1,5 @@
 package io.nsqpush.nsq;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.compression.SnappyFrameDecoder;
@@ -19,8 +18,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The session set-up after the TCP connect, as nsqd runs it: magic and IDENTIFY; then, as granted in IDENTIFY's answer,
  * TLS and then snappy or deflate, each confirmed by an OK that already travels in the new stream; then AUTH when nsqd
- * requires it. Runs on the connection's event loop. Between steps the frame decoder holds what it has read but not
- * decoded, because those bytes may belong to the new stream; they are fed back in once the pipeline has changed.
+ * requires it. Runs on the connection's event loop, inside the read that brought each answer: after changing the
+ * pipeline it tells the frame decoder, which feeds the bytes that followed the answer through the new handler.
  */
 final class NsqHandshake {
 
@@ -50,7 +49,7 @@ final class NsqHandshake {
                     return upgradeTls(features).thenCompose(v -> upgradeCompression(features))
                             .thenCompose(v -> authenticate(features)).thenApply(v -> features);
                 })
-                .whenComplete((features, error) -> resume(innermost(), true));
+                .whenComplete((features, error) -> decoder.handshakeDone());
     }
 
     private CompletableFuture<Void> upgradeTls(IdentifyResponse features) {
@@ -72,7 +71,7 @@ final class NsqHandshake {
         }
         CompletableFuture<NsqResponse> ok = connection.expectAnswer();
         ctx.pipeline().addFirst(TLS, tls);
-        resume(null, false);
+        decoder.streamSwitched(null);
         return ok.thenAccept(answer -> requireOk(answer, "TLS"));
     }
 
@@ -98,7 +97,7 @@ final class NsqHandshake {
             pipeline.addAfter(INFLATE, DEFLATE, ZlibCodecFactory.newZlibEncoder(ZlibWrapper.NONE,
                     options.deflateLevel()));
         }
-        resume(before, false);
+        decoder.streamSwitched(before);
         return ok.thenAccept(answer -> requireOk(answer, asked.name().toLowerCase()));
     }
 
@@ -111,15 +110,8 @@ final class NsqHandshake {
         }
         byte[] secret = options.authSecret().getBytes(StandardCharsets.UTF_8);
         CompletableFuture<NsqResponse> answer = connection.request(ch -> NsqCommands.auth(ch.alloc(), secret));
-        resume(innermost(), false);
         return answer.thenAccept(identity -> LOG.debug("AUTH accepted by nsqd {}: {}", connection.address(),
                 identity.text()));
-    }
-
-    /** @return the handler whose output is plain NSQ frames: the decompressor, TLS, or none (the socket) */
-    private String innermost() {
-        ChannelPipeline pipeline = ctx.pipeline();
-        return pipeline.get(INFLATE) != null ? INFLATE : pipeline.get(TLS) != null ? TLS : null;
     }
 
     private static void add(ChannelPipeline pipeline, String after, String name, io.netty.channel.ChannelHandler h) {
@@ -137,23 +129,4 @@ final class NsqHandshake {
         }
     }
 
-    /**
-     * Feeds the bytes the decoder held back into the pipeline again, after the handler named {@code after} (from the
-     * socket when null), so that they pass through what was just added. Later, on the event loop, not from inside the
-     * read that is running now.
-     */
-    private void resume(String after, boolean done) {
-        ctx.executor().execute(() -> {
-            ByteBuf held = decoder.release(done);
-            if (!held.isReadable()) {
-                held.release();
-                return;
-            }
-            if (after == null) {
-                ctx.pipeline().fireChannelRead(held);
-            } else {
-                ctx.pipeline().context(after).fireChannelRead(held);
-            }
-        });
-    }
 }
