@@ -89,6 +89,8 @@ class OperationsTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> nsqd.finCount("orders", "nsq-push") == 6);
 
         String metrics = get("/observe/metrics").body();
+        // what an operator scrapes, in the test's output (target/surefire-reports/*OperationsTest-output.txt)
+        metrics.lines().filter(l -> l.startsWith("nsq_push_") && !l.contains("_bucket")).forEach(System.out::println);
         String tags = "channel=\"nsq-push\",topic=\"orders\"";
         assertEquals(5, value(metrics, "nsq_push_delivered_total\\{" + tags + "\\}"), metrics);
         assertEquals(7, value(metrics, "nsq_push_failed_attempts_total\\{channel=\"nsq-push\",status_class=\"5xx\","
