@@ -291,6 +291,16 @@ public final class ClientRecord {
         inFlight--;
     }
 
+    /**
+     * A fatal error is on its way (e.g. a failed TLS handshake, while the writer may already notice the broken
+     * socket): whatever closes the connection first, this stays the reason.
+     */
+    synchronized void failing(String reason) {
+        if (fatalError == null) {
+            fatalError = reason;
+        }
+    }
+
     /** After a fatal error: no more messages, the queued frames (the error) go out, then the socket closes. */
     void closeAfterPendingWrites(String reason) {
         synchronized (this) {

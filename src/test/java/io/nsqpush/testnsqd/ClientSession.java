@@ -253,6 +253,7 @@ final class ClientSession {
             client.upgradedToTls(peerPrincipal(tls));
             tlsOut.complete(tls.getOutputStream());
         } catch (IOException | ExecutionException | TimeoutException e) {
+            client.failing("E_IDENTIFY_FAILED IDENTIFY failed " + e.getMessage());
             tlsOut.complete(null);
             throw fatal("E_IDENTIFY_FAILED", "IDENTIFY failed " + e.getMessage());
         } catch (InterruptedException e) {
