@@ -146,4 +146,36 @@ class NsqPushJarIT {
                     Files.readString(log));
         }
     }
+
+    @Test
+    void killMinus9MidStreamThenRestartDeliversEveryMessageWithFewDuplicates() throws Exception {
+        Path log = Files.createTempFile("nsq-push-jar", ".log");
+        try (TestNsqd nsqd = TestNsqd.start(); TestEndpoint endpoint = TestEndpoint.start().delay(20)) {
+            // a short msg timeout: what the killed bridge held comes back from nsqd within seconds
+            String[] settings = {"-Dnsq.nsqd-tcp-addresses=" + nsqd.address(), "-Dpush.url=" + endpoint.url("/in"),
+                "-Dnsq.max-in-flight=50", "-Dcamel.component.nsq.msg-timeout=2000", "-Droutes.reload-enabled=false",
+                "-Dcamel.management.enabled=false"};
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            for (int i = 0; i < 400; i++) {
+                ids.add(nsqd.publish("orders", "message " + i));
+            }
+            Process first = launch(log, settings);
+            await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.requests().size() >= 100);
+            first.destroyForcibly(); // kill -9: no FIN, no REQ, no CLS
+            assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(137, first.exitValue());
+
+            Process second = launch(log, settings);
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> new java.util.HashSet<>(
+                        endpoint.headerValues("x-cmq-message-id")).containsAll(ids));
+            } finally {
+                second.destroy();
+                assertTrue(second.waitFor(60, TimeUnit.SECONDS));
+            }
+            int duplicates = endpoint.requests().size() - ids.size();
+            System.out.println("kill -9 then restart: " + ids.size() + " messages, " + duplicates + " duplicates");
+            assertTrue(duplicates <= 50, duplicates + " duplicates, more than max-in-flight");
+        }
+    }
 }

@@ -138,4 +138,26 @@ class NsqReconnectTest extends NsqTestSupport {
                 .findFirst().orElseThrow(() -> new AssertionError("no nsq consumer health check in " + results));
         return nsq.getState() == HealthCheck.State.UP;
     }
+
+    @Test
+    void randomGarbageFramesEachCloseTheConnectionAndTheConsumerAlwaysComesBack() throws Exception {
+        TestNsqd nsqd = nsqd();
+        consume(nsqd, "fuzz");
+        java.util.Random random = new java.util.Random(20261121L);
+        for (int i = 0; i < 15; i++) {
+            ClientRecord client = awaitSubscribedClient(nsqd, 1);
+            // a size nsqd would never send, or a valid size with an unknown type
+            byte[] garbage = new byte[8 + random.nextInt(24)];
+            random.nextBytes(garbage);
+            ByteBuffer.wrap(garbage).putInt(random.nextBoolean() ? -1 - random.nextInt(1000) : garbage.length - 4)
+                    .putInt(3 + random.nextInt(1000));
+            client.sendRaw(garbage);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !client.connected());
+            String id = nsqd.publish("fuzz", "after garbage " + i);
+            await().atMost(Duration.ofSeconds(10)).until(() -> receivedFor(id).size() == 1);
+        }
+        assertEquals(16, nsqd.clients().size(), "one reconnection per garbage frame");
+        assertEquals(15, logs.find(Level.WARN, "malformed frame from nsqd").size());
+        assertTrue(logs.find(Level.ERROR, "").isEmpty(), logs.find(Level.ERROR, "").toString());
+    }
 }

@@ -50,15 +50,24 @@ public final class TestEndpoint implements AutoCloseable {
     private volatile IntUnaryOperator status = n -> 200;
     private volatile long delayMillis;
 
-    private TestEndpoint() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+    private TestEndpoint(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 512);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();
     }
 
     public static TestEndpoint start() throws IOException {
-        return new TestEndpoint();
+        return new TestEndpoint(0);
+    }
+
+    /** On a given port: an endpoint that comes back where it was. */
+    public static TestEndpoint start(int port) throws IOException {
+        return new TestEndpoint(port);
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
     }
 
     /** @param status the status for the n-th request (0-based), or {@link #NO_ANSWER} */
