@@ -41,6 +41,9 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     private volatile Throwable closeCause;
     private ScheduledFuture<?> touchSweep;
     private NsqFrameDecoder decoder;
+    private final java.util.Queue<ByteBuf> answers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean answersScheduled =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     NsqConnection(NsqAddress address, NsqClientOptions options, NsqConnectionListener listener) {
         this.address = address;
@@ -149,20 +152,44 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     public void finish(NsqMessage message) {
         inFlight.remove(message.id(), message);
         Channel ch = channel;
-        ch.writeAndFlush(NsqCommands.finish(ch.alloc(), message.id()), ch.voidPromise());
+        answer(ch, NsqCommands.finish(ch.alloc(), message.id()));
     }
 
     @Override
     public void requeue(NsqMessage message, long delayMillis) {
         inFlight.remove(message.id(), message);
         Channel ch = channel;
-        ch.writeAndFlush(NsqCommands.requeue(ch.alloc(), message.id(), delayMillis), ch.voidPromise());
+        answer(ch, NsqCommands.requeue(ch.alloc(), message.id(), delayMillis));
     }
 
     @Override
     public void touch(NsqMessage message) {
         Channel ch = channel;
-        ch.writeAndFlush(NsqCommands.touch(ch.alloc(), message.id()), ch.voidPromise());
+        answer(ch, NsqCommands.touch(ch.alloc(), message.id()));
+    }
+
+    /**
+     * Queues FIN/REQ/TOUCH from worker threads and writes them in batches on the event loop: one task, one flush and
+     * one syscall for many answers, instead of one event-loop wake-up per message.
+     */
+    private void answer(Channel ch, ByteBuf command) {
+        answers.add(command);
+        if (answersScheduled.compareAndSet(false, true)) {
+            ch.eventLoop().execute(() -> drainAnswers(ch));
+        }
+    }
+
+    private void drainAnswers(Channel ch) {
+        answersScheduled.set(false); // before polling: an answer queued from now on schedules another drain
+        boolean wrote = false;
+        ByteBuf command;
+        while ((command = answers.poll()) != null) {
+            ch.write(command, ch.voidPromise());
+            wrote = true;
+        }
+        if (wrote) {
+            ch.flush();
+        }
     }
 
     /** @return the frame decoder of this connection's pipeline (it holds bytes back during the set-up) */
@@ -302,6 +329,10 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     public void channelInactive(ChannelHandlerContext ctx) {
         if (touchSweep != null) {
             touchSweep.cancel(false);
+        }
+        ByteBuf unsent;
+        while ((unsent = answers.poll()) != null) {
+            unsent.release(); // nsqd requeues what we could not answer
         }
         NsqException lost = notConnected();
         CompletableFuture<NsqResponse> answer;
