@@ -144,8 +144,8 @@ public final class Benchmark {
             JsonNode stats = awaitCount(sent, 60);
             results.put("latency p50 / p99 / max at " + rate + " msg/s (" + stats.get("latencyCount").asInt()
                             + " msgs, after " + warmup + " warm-up)",
-                    stats.get("p50").asLong() + " / " + stats.get("p99").asLong() + " / "
-                            + stats.get("max").asLong() + " ms");
+                    millis(stats.get("p50")) + " / " + millis(stats.get("p99")) + " / " + millis(stats.get("max"))
+                            + " ms");
         } finally {
             bridge.stop("3 latency");
         }
@@ -273,6 +273,11 @@ public final class Benchmark {
         System.out.println("| metric | value |");
         System.out.println("|---|---|");
         results.forEach((k, v) -> System.out.println("| " + k + " | " + v + " |"));
+    }
+
+    /** Timestamps are whole milliseconds: 0 means under a millisecond, not no time. */
+    private static String millis(JsonNode value) {
+        return value.asLong() == 0 ? "<1" : String.valueOf(value.asLong());
     }
 
     private static void say(String line) {
