@@ -83,10 +83,14 @@ public final class NsqPushMain {
                 CamelContext context = support.getCamelContext();
                 PropertiesComponent properties = context.getPropertiesComponent();
                 HttpClientSettings.apply(context);
-                // the routes call these by name: delivery metrics and the per-request failure count
+                // the routes call these by name (processors, cheaper per message than bean invocations)
                 PushMetrics metrics = new PushMetrics(context);
                 context.getRegistry().bind("pushMetrics", metrics);
                 context.getRegistry().bind("pushFailedAttempt", (Processor) metrics::failedAttempt);
+                context.getRegistry().bind("pushStarted", (Processor) metrics::started);
+                context.getRegistry().bind("pushDelivered", (Processor) metrics::delivered);
+                context.getRegistry().bind("pushRequeued", (Processor) metrics::requeued);
+                context.getRegistry().bind("pushDeadLettered", (Processor) metrics::deadLettered);
                 // redelivered POSTs run on this pool (camel-http blocks): as many threads as messages in flight
                 int maxInFlight = Integer.parseInt(properties.resolveProperty("nsq.max-in-flight").orElse("200"));
                 context.getRegistry().bind("pushRedeliveryPool", context.getExecutorServiceManager()

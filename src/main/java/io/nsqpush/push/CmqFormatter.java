@@ -67,7 +67,6 @@ public class CmqFormatter implements Processor {
         in.setHeader(Exchange.CONTENT_TYPE, contentType);
         in.setHeader("User-Agent", USER_AGENT);
         extraHeaders.forEach(in::setHeader);
-        in.setHeader(Exchange.HTTP_METHOD, "POST");
     }
 
     /**

@@ -155,7 +155,7 @@ public final class Benchmark {
 
     private Bridge launch(String name, String topic) throws IOException {
         int managementPort = freePort();
-        List<String> jvm = List.of("-Xmx256m",
+        List<String> jvm = new java.util.ArrayList<>(List.of("-Xmx256m",
                 "-Dnsq.topic=" + topic,
                 "-Dnsq.channel=bench",
                 "-Dnsq.nsqd-tcp-addresses=" + nsqd,
@@ -165,7 +165,12 @@ public final class Benchmark {
                 "-Dstatus.interval=0",
                 "-Droutes.reload-enabled=false",
                 "-Dcamel.management.host=127.0.0.1",
-                "-Dcamel.management.port=" + managementPort);
+                "-Dcamel.management.port=" + managementPort));
+        // e.g. BRIDGE_OPTS="-XX:StartFlightRecording=filename=target/bench/bridge.jfr,settings=profile" to profile
+        String extra = System.getenv("BRIDGE_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            jvm.addAll(List.of(extra.trim().split("\\s+")));
+        }
         Process process = processes.startJar(name, JAR, jvm);
         return new Bridge(process, managementPort, new BridgeSampler(process, managementPort));
     }

@@ -12,7 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Samples one bridge process every 250 ms while it runs: peak RSS from /proc/&lt;pid&gt;/status (VmHWM is the kernel's
+ * Samples one bridge process every second (a Prometheus scrape costs the bridge CPU) while it runs: peak RSS from /proc/&lt;pid&gt;/status (VmHWM is the kernel's
  * own high-water mark, so a peak between samples is not missed) and heap used from its Prometheus metrics (the sum
  * of jvm_memory_used_bytes over the heap pools; a peak between samples can be missed).
  */
@@ -32,7 +32,7 @@ final class BridgeSampler implements AutoCloseable {
     BridgeSampler(Process process, int managementPort) {
         this.process = process;
         this.metrics = URI.create("http://127.0.0.1:" + managementPort + "/observe/metrics");
-        timer.scheduleWithFixedDelay(this::sample, 250, 250, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::sample, 1000, 1000, TimeUnit.MILLISECONDS);
     }
 
     private void sample() {
