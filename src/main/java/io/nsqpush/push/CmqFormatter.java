@@ -46,6 +46,8 @@ public class CmqFormatter implements Processor {
     public void process(Exchange exchange) throws Exception {
         Message in = exchange.getIn();
         String messageId = ExchangeHelper.getMandatoryHeader(in, CmqHeaders.NSQ_MESSAGE_ID, String.class);
+        // a reference, not a copy: the dead-letter route puts it back (cheaper than useOriginalMessage's copy)
+        exchange.setProperty(CmqHeaders.ORIGINAL_BODY, in.getBody());
         if (format == PushFormat.JSON) {
             byte[] body = in.getBody(byte[].class);
             long publishTimeMs = ExchangeHelper.getMandatoryHeader(in, CmqHeaders.NSQ_TIMESTAMP, Long.class);

@@ -26,6 +26,9 @@ public final class CmqHeaders {
     /** In, optional: tags set by an earlier route step (String {@code "a,b"} or a Collection of Strings). */
     public static final String NSQ_MESSAGE_TAG = "CamelNsqMessageTag";
 
+    /** Exchange property: the body as consumed, kept by the formatter for the dead-letter route. */
+    public static final String ORIGINAL_BODY = "nsqPushOriginalBody";
+
     private CmqHeaders() {
     }
 }
