@@ -26,6 +26,18 @@ final class Bridge implements AutoCloseable {
         this.routes = routes;
     }
 
+    /** The bridge consuming from the test nsqd and pushing to the url; later setting maps win over earlier ones. */
+    @SafeVarargs
+    static Bridge on(io.nsqpush.testnsqd.TestNsqd nsqd, String url, Map<String, String>... settings) throws Exception {
+        Map<String, String> all = new HashMap<>();
+        all.put("nsq.nsqd-tcp-addresses", nsqd.address());
+        all.put("push.url", url);
+        for (Map<String, String> layer : settings) {
+            all.putAll(layer);
+        }
+        return start(all);
+    }
+
     static Bridge start(Map<String, String> overrides) throws Exception {
         Path routes = Files.createTempDirectory("nsq-push-routes");
         try (Stream<Path> files = Files.list(Path.of("routes"))) {

@@ -12,7 +12,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,12 +31,7 @@ class OperationsTest {
 
     private void bridge(Map<String, String> settings) throws Exception {
         endpoint = TestEndpoint.start();
-        Map<String, String> all = new HashMap<>();
-        all.put("nsq.nsqd-tcp-addresses", nsqd.address());
-        all.put("push.url", endpoint.url("/push"));
-        all.put("push.redelivery-delay", "20");
-        all.putAll(settings);
-        bridge = Bridge.start(all);
+        bridge = Bridge.on(nsqd, endpoint.url("/push"), Map.of("push.redelivery-delay", "20"), settings);
     }
 
     @AfterEach

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.awaitility.Awaitility.await;
@@ -39,14 +38,8 @@ class PushDeliveryTest {
 
     private Bridge bridge(Map<String, String> settings) throws Exception {
         endpoint = TestEndpoint.start();
-        Map<String, String> all = new HashMap<>();
-        all.put("nsq.nsqd-tcp-addresses", nsqd.address());
-        all.put("push.url", endpoint.url("/push"));
-        all.put("push.redelivery-delay", "50");
-        all.put("push.requeue-delay", "100");
-        all.put("push.topic-owner", "100015036");
-        all.putAll(settings);
-        bridge = Bridge.start(all);
+        bridge = Bridge.on(nsqd, endpoint.url("/push"), Map.of("push.redelivery-delay", "50",
+                "push.requeue-delay", "100", "push.topic-owner", "100015036"), settings);
         return bridge;
     }
 
@@ -244,8 +237,7 @@ class PushDeliveryTest {
     void postsGoThroughTheConfiguredProxy() throws Exception {
         endpoint = TestEndpoint.start(); // plays the proxy: answers in place of the endpoint
         String proxy = endpoint.url("").substring("http://".length());
-        bridge = Bridge.start(Map.of("nsq.nsqd-tcp-addresses", nsqd.address(), "push.url",
-                "http://endpoint.invalid:8080/push", "push.proxy", proxy));
+        bridge = Bridge.on(nsqd, "http://endpoint.invalid:8080/push", Map.of("push.proxy", proxy));
         String id = nsqd.publish("orders", "via the proxy");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.requestsFor(id).size() == 1);

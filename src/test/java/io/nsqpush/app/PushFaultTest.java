@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,12 +32,7 @@ class PushFaultTest {
     private Bridge bridge;
 
     private Bridge bridge(String url, Map<String, String> settings) throws Exception {
-        Map<String, String> all = new HashMap<>();
-        all.put("nsq.nsqd-tcp-addresses", nsqd.address());
-        all.put("push.url", url);
-        all.put("routes.reload-enabled", "false");
-        all.putAll(settings);
-        bridge = Bridge.start(all);
+        bridge = Bridge.on(nsqd, url, Map.of("routes.reload-enabled", "false"), settings);
         return bridge;
     }
 
