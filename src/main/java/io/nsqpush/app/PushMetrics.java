@@ -146,11 +146,16 @@ public final class PushMetrics {
         return "other";
     }
 
+    /** One subscription per push route: keyed by its route id, so the hot path builds no key. */
     private Subscription subscription(Exchange exchange) {
-        String topic = exchange.getMessage().getHeader(NsqConstants.TOPIC, "", String.class);
-        String channel = exchange.getMessage().getHeader(NsqConstants.CHANNEL, "", String.class);
-        return subscriptions.computeIfAbsent(topic + "/" + channel,
-                k -> new Subscription(topic, channel, exchange.getFromRouteId()));
+        String routeId = exchange.getFromRouteId();
+        Subscription subscription = subscriptions.get(routeId);
+        if (subscription == null) {
+            subscription = subscriptions.computeIfAbsent(routeId, id -> new Subscription(
+                    exchange.getMessage().getHeader(NsqConstants.TOPIC, "", String.class),
+                    exchange.getMessage().getHeader(NsqConstants.CHANNEL, "", String.class), id));
+        }
+        return subscription;
     }
 
     private MeterRegistry registry() {

@@ -1,6 +1,7 @@
 package io.nsqpush.app;
 
 import io.nsqpush.nsq.NsqAddress;
+import io.nsqpush.nsq.NsqLookupd;
 import io.nsqpush.nsq.NsqNames;
 import io.nsqpush.push.PushFormat;
 
@@ -166,16 +167,10 @@ public final class PushSettings {
             return false;
         }
         for (String address : value.split(",")) {
-            String a = address.trim();
-            String url = a.startsWith("http://") || a.startsWith("https://") ? a : "http://" + a;
             try {
-                URI uri = new URI(url);
-                if (uri.getHost() == null || uri.getPort() == 0) {
-                    throw new URISyntaxException(url, "no host");
-                }
-            } catch (URISyntaxException e) {
-                throw new InvalidSettingException(key + ": '" + a + "' is not an nsqlookupd HTTP address: allowed a"
-                        + " comma-separated list of host:port or http(s):// URLs, e.g. 127.0.0.1:4161");
+                NsqLookupd.baseUri(address);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException(key + ": " + e.getMessage() + "; several are separated by commas");
             }
         }
         return true;

@@ -4,6 +4,7 @@ import io.nsqpush.Version;
 import io.nsqpush.nsq.NsqAddress;
 import io.nsqpush.nsq.NsqClientOptions;
 import io.nsqpush.nsq.NsqCompression;
+import io.nsqpush.nsq.NsqLookupd;
 import io.nsqpush.nsq.NsqNames;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.spi.Metadata;
@@ -59,7 +60,7 @@ public class NsqConfiguration implements Cloneable {
     @UriParam
     private String userAgent = Version.userAgent();
     @UriParam(label = "advanced", defaultValue = "16777216")
-    private int maxFrameSize = 16 * 1024 * 1024;
+    private int maxFrameSize = NsqClientOptions.DEFAULT_MAX_FRAME_SIZE;
     @UriParam(label = "security", defaultValue = "false")
     private boolean tls;
     @UriParam(label = "security")
@@ -292,14 +293,10 @@ public class NsqConfiguration implements Cloneable {
         NsqNames.require("topic", topic);
         staticServers(); // parses them: a bad address names itself
         for (String address : lookupdAddresses()) {
-            String url = address.startsWith("http://") || address.startsWith("https://") ? address : "http://" + address;
             try {
-                if (java.net.URI.create(url).getHost() == null || java.net.URI.create(url).getPort() == 0) {
-                    throw new IllegalArgumentException("no host");
-                }
+                NsqLookupd.baseUri(address);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("lookupd '" + address + "' is not an nsqlookupd HTTP address: allowed"
-                        + " host:port or an http(s):// URL");
+                throw new IllegalArgumentException("lookupd " + e.getMessage());
             }
         }
         require("lookupdPollInterval", lookupdPollInterval, 1_000, Integer.MAX_VALUE);

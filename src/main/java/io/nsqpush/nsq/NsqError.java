@@ -22,9 +22,4 @@ public record NsqError(String code, String text) {
     public boolean isFatal() {
         return !NON_FATAL.contains(code);
     }
-
-    /** @return true for the FIN/REQ/TOUCH failures that mean the message may be delivered again */
-    public boolean isPossibleDuplicate() {
-        return NON_FATAL.contains(code);
-    }
 }

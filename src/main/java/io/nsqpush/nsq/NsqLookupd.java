@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,9 +38,7 @@ public final class NsqLookupd {
      * @return the producers' TCP addresses (broadcast_address:tcp_port)
      */
     public CompletableFuture<List<NsqAddress>> lookup(String lookupd, String topic, Duration timeout) {
-        String base = lookupd.startsWith("http://") || lookupd.startsWith("https://") ? lookupd : "http://" + lookupd;
-        URI uri = URI.create(base.replaceAll("/+$", "") + "/lookup?topic=" + URLEncoder.encode(topic,
-                StandardCharsets.UTF_8));
+        URI uri = URI.create(baseUri(lookupd) + "/lookup?topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8));
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
                 .header("Accept", "application/vnd.nsq; version=1.0").GET().build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
@@ -51,6 +50,26 @@ public final class NsqLookupd {
             }
             return producers(lookupd, response.body());
         });
+    }
+
+    /**
+     * @param lookupd {@code host:port} or an {@code http(s)://} URL
+     * @return its base URI, without a trailing slash
+     * @throws IllegalArgumentException naming the value, when it has no host
+     */
+    public static URI baseUri(String lookupd) {
+        String text = lookupd == null ? "" : lookupd.trim();
+        String url = text.startsWith("http://") || text.startsWith("https://") ? text : "http://" + text;
+        try {
+            URI uri = new URI(url.replaceAll("/+$", ""));
+            if (uri.getHost() == null) {
+                throw new URISyntaxException(url, "no host");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("'" + lookupd + "' is not an nsqlookupd HTTP address: allowed host:port"
+                    + " or an http(s):// URL, e.g. 127.0.0.1:4161");
+        }
     }
 
     static List<NsqAddress> producers(String lookupd, byte[] body) {

@@ -25,6 +25,7 @@ class NsqEndpointValidationTest {
         "nsq:t?channel=c&heartbeatInterval=100           | heartbeatInterval 100 is out of range: allowed 1000..60000",
         "nsq:t?channel=c&requeueDelay=-1                 | requeueDelay -1 is out of range: allowed 0..3600000",
         "nsq:t?channel=c&maxRequeueDelay=2h              | maxRequeueDelay 7200000 is out of range: allowed 0..3600000",
+        "nsq:t?channel=c&lookupd=http://                 | lookupd 'http://' is not an nsqlookupd HTTP address",
     })
     void rejects(String uri, String expected) throws Exception {
         try (CamelContext context = new DefaultCamelContext()) {

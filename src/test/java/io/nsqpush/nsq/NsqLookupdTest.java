@@ -34,4 +34,13 @@ class NsqLookupdTest {
                 + "{\"broadcast_address\":\"x\",\"tcp_port\":0}]}"));
         assertThrows(NsqException.class, () -> parse("<html>"));
     }
+
+    @Test
+    void acceptsHostPortOrAUrlAndRejectsWhatHasNoHost() {
+        assertEquals("http://10.0.0.1:4161", NsqLookupd.baseUri(" 10.0.0.1:4161 ").toString());
+        assertEquals("https://lookupd.example:4161", NsqLookupd.baseUri("https://lookupd.example:4161/").toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NsqLookupd.baseUri("http://"));
+        assertEquals("'http://' is not an nsqlookupd HTTP address: allowed host:port or an http(s):// URL,"
+                + " e.g. 127.0.0.1:4161", e.getMessage());
+    }
 }
