@@ -36,6 +36,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "autoTouch": getOrCreateConfiguration(target).setAutoTouch(property(camelContext, boolean.class, value)); return true;
         case "autowiredenabled":
         case "autowiredEnabled": target.setAutowiredEnabled(property(camelContext, boolean.class, value)); return true;
+        case "backoffdelay":
+        case "backoffDelay": getOrCreateConfiguration(target).setBackoffDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "channel": getOrCreateConfiguration(target).setChannel(property(camelContext, java.lang.String.class, value)); return true;
@@ -62,10 +64,14 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "lookupdPollInterval": getOrCreateConfiguration(target).setLookupdPollInterval(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxattempts":
         case "maxAttempts": getOrCreateConfiguration(target).setMaxAttempts(property(camelContext, int.class, value)); return true;
+        case "maxbackoffdelay":
+        case "maxBackoffDelay": getOrCreateConfiguration(target).setMaxBackoffDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxframesize":
         case "maxFrameSize": getOrCreateConfiguration(target).setMaxFrameSize(property(camelContext, int.class, value)); return true;
         case "maxinflight":
         case "maxInFlight": getOrCreateConfiguration(target).setMaxInFlight(property(camelContext, int.class, value)); return true;
+        case "maxprocessingtime":
+        case "maxProcessingTime": getOrCreateConfiguration(target).setMaxProcessingTime(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxreconnectdelay":
         case "maxReconnectDelay": getOrCreateConfiguration(target).setMaxReconnectDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxrequeuedelay":
@@ -103,6 +109,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "autoTouch": return boolean.class;
         case "autowiredenabled":
         case "autowiredEnabled": return boolean.class;
+        case "backoffdelay":
+        case "backoffDelay": return long.class;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return boolean.class;
         case "channel": return java.lang.String.class;
@@ -129,10 +137,14 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "lookupdPollInterval": return long.class;
         case "maxattempts":
         case "maxAttempts": return int.class;
+        case "maxbackoffdelay":
+        case "maxBackoffDelay": return long.class;
         case "maxframesize":
         case "maxFrameSize": return int.class;
         case "maxinflight":
         case "maxInFlight": return int.class;
+        case "maxprocessingtime":
+        case "maxProcessingTime": return long.class;
         case "maxreconnectdelay":
         case "maxReconnectDelay": return long.class;
         case "maxrequeuedelay":
@@ -171,6 +183,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "autoTouch": return getOrCreateConfiguration(target).isAutoTouch();
         case "autowiredenabled":
         case "autowiredEnabled": return target.isAutowiredEnabled();
+        case "backoffdelay":
+        case "backoffDelay": return getOrCreateConfiguration(target).getBackoffDelay();
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "channel": return getOrCreateConfiguration(target).getChannel();
@@ -197,10 +211,14 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "lookupdPollInterval": return getOrCreateConfiguration(target).getLookupdPollInterval();
         case "maxattempts":
         case "maxAttempts": return getOrCreateConfiguration(target).getMaxAttempts();
+        case "maxbackoffdelay":
+        case "maxBackoffDelay": return getOrCreateConfiguration(target).getMaxBackoffDelay();
         case "maxframesize":
         case "maxFrameSize": return getOrCreateConfiguration(target).getMaxFrameSize();
         case "maxinflight":
         case "maxInFlight": return getOrCreateConfiguration(target).getMaxInFlight();
+        case "maxprocessingtime":
+        case "maxProcessingTime": return getOrCreateConfiguration(target).getMaxProcessingTime();
         case "maxreconnectdelay":
         case "maxReconnectDelay": return getOrCreateConfiguration(target).getMaxReconnectDelay();
         case "maxrequeuedelay":

@@ -27,6 +27,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "authSecret": target.getConfiguration().setAuthSecret(property(camelContext, java.lang.String.class, value)); return true;
         case "autotouch":
         case "autoTouch": target.getConfiguration().setAutoTouch(property(camelContext, boolean.class, value)); return true;
+        case "backoffdelay":
+        case "backoffDelay": target.getConfiguration().setBackoffDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "channel": target.getConfiguration().setChannel(property(camelContext, java.lang.String.class, value)); return true;
@@ -50,10 +52,14 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "lookupdPollInterval": target.getConfiguration().setLookupdPollInterval(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxattempts":
         case "maxAttempts": target.getConfiguration().setMaxAttempts(property(camelContext, int.class, value)); return true;
+        case "maxbackoffdelay":
+        case "maxBackoffDelay": target.getConfiguration().setMaxBackoffDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxframesize":
         case "maxFrameSize": target.getConfiguration().setMaxFrameSize(property(camelContext, int.class, value)); return true;
         case "maxinflight":
         case "maxInFlight": target.getConfiguration().setMaxInFlight(property(camelContext, int.class, value)); return true;
+        case "maxprocessingtime":
+        case "maxProcessingTime": target.getConfiguration().setMaxProcessingTime(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxreconnectdelay":
         case "maxReconnectDelay": target.getConfiguration().setMaxReconnectDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxrequeuedelay":
@@ -89,6 +95,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "authSecret": return java.lang.String.class;
         case "autotouch":
         case "autoTouch": return boolean.class;
+        case "backoffdelay":
+        case "backoffDelay": return long.class;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return boolean.class;
         case "channel": return java.lang.String.class;
@@ -112,10 +120,14 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "lookupdPollInterval": return long.class;
         case "maxattempts":
         case "maxAttempts": return int.class;
+        case "maxbackoffdelay":
+        case "maxBackoffDelay": return long.class;
         case "maxframesize":
         case "maxFrameSize": return int.class;
         case "maxinflight":
         case "maxInFlight": return int.class;
+        case "maxprocessingtime":
+        case "maxProcessingTime": return long.class;
         case "maxreconnectdelay":
         case "maxReconnectDelay": return long.class;
         case "maxrequeuedelay":
@@ -152,6 +164,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "authSecret": return target.getConfiguration().getAuthSecret();
         case "autotouch":
         case "autoTouch": return target.getConfiguration().isAutoTouch();
+        case "backoffdelay":
+        case "backoffDelay": return target.getConfiguration().getBackoffDelay();
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "channel": return target.getConfiguration().getChannel();
@@ -175,10 +189,14 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "lookupdPollInterval": return target.getConfiguration().getLookupdPollInterval();
         case "maxattempts":
         case "maxAttempts": return target.getConfiguration().getMaxAttempts();
+        case "maxbackoffdelay":
+        case "maxBackoffDelay": return target.getConfiguration().getMaxBackoffDelay();
         case "maxframesize":
         case "maxFrameSize": return target.getConfiguration().getMaxFrameSize();
         case "maxinflight":
         case "maxInFlight": return target.getConfiguration().getMaxInFlight();
+        case "maxprocessingtime":
+        case "maxProcessingTime": return target.getConfiguration().getMaxProcessingTime();
         case "maxreconnectdelay":
         case "maxReconnectDelay": return target.getConfiguration().getMaxReconnectDelay();
         case "maxrequeuedelay":

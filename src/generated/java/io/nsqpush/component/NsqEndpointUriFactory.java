@@ -23,9 +23,10 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(31);
+        Set<String> props = new HashSet<>(34);
         props.add("authSecret");
         props.add("autoTouch");
+        props.add("backoffDelay");
         props.add("bridgeErrorHandler");
         props.add("channel");
         props.add("clientId");
@@ -39,8 +40,10 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("lookupd");
         props.add("lookupdPollInterval");
         props.add("maxAttempts");
+        props.add("maxBackoffDelay");
         props.add("maxFrameSize");
         props.add("maxInFlight");
+        props.add("maxProcessingTime");
         props.add("maxReconnectDelay");
         props.add("maxRequeueDelay");
         props.add("msgTimeout");

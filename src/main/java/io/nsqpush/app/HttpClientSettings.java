@@ -18,8 +18,18 @@ final class HttpClientSettings {
         PropertiesComponent properties = context.getPropertiesComponent();
         String proxy = properties.resolveProperty("push.proxy").orElse("").trim();
         String trustStore = properties.resolveProperty("push.trust-store").orElse("").trim();
+        long timeout = io.nsqpush.config.Durations.parseMillis(properties.resolveProperty("push.timeout").orElse("15s"));
+        long connect = io.nsqpush.config.Durations.parseMillis(
+                properties.resolveProperty("push.connect-timeout").orElse("2s"));
         for (String scheme : new String[] {"http", "https"}) {
             HttpComponent http = context.getComponent(scheme, HttpComponent.class);
+            http.setConnectTimeout(connect);
+            http.setResponseTimeout(timeout);
+            http.setSoTimeout(timeout);
+            http.setConnectionRequestTimeout(timeout);
+            // HttpClient must not resend a POST by itself (duplicates): retries are the route's business
+            http.setAutomaticRetriesDisabled(true);
+            http.setFollowRedirects(false);
             if (!proxy.isEmpty()) {
                 NsqAddress address = NsqAddress.parse(proxy);
                 http.setProxyHost(address.host());

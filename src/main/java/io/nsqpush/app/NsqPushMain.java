@@ -1,6 +1,9 @@
 package io.nsqpush.app;
 
+import io.nsqpush.Version;
+import io.nsqpush.config.InvalidValueException;
 import org.apache.camel.CamelContext;
+import org.apache.camel.FailedToCreateRouteFromTemplateException;
 import org.apache.camel.Processor;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.DefaultMainShutdownStrategy;
@@ -11,19 +14,44 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 
 /**
- * Runs the bridge: camel-main with ./application.properties and the YAML routes under ./routes. Settings are checked
- * before any route starts; a bad one ends the process with exit code 2 and one log line that names it.
+ * Runs the bridge: camel-main with the settings (defaults declared in {@link Settings}, then ./application.properties,
+ * -D and environment variables, then the command line) and the YAML routes under ./routes (or the jar's own copy when
+ * there is no such directory). Settings are checked before any route starts; a bad one ends the process with exit code
+ * 2 and one log line that names it.
  */
 public final class NsqPushMain {
 
     private static final Logger LOG = LoggerFactory.getLogger(NsqPushMain.class);
 
-    /** Exit code for a setting that cannot work. */
+    /** Exit code for a setting or flag that cannot work. */
     public static final int EXIT_INVALID_SETTING = 2;
+
+    /** The routes shipped in the jar, used when there is no routes directory (the jar run on its own, with flags). */
+    static final String BUILT_IN_ROUTES = "classpath:io/nsqpush/routes/*.yaml";
+
+    /** Camel's settings that the bridge runs with unless application.properties or a flag says otherwise. */
+    private static final Map<String, String> CAMEL_DEFAULTS = Map.ofEntries(
+            Map.entry("camel.main.name", "nsq-push"),
+            // what a user asked for goes first; Camel's summary of ~60 lines is a flag away
+            Map.entry("camel.main.auto-configuration-log-summary", "false"),
+            Map.entry("camel.main.shutdown-timeout", "30"),
+            Map.entry("camel.management.enabled", "true"),
+            Map.entry("camel.management.host", "0.0.0.0"),
+            Map.entry("camel.management.port", "9876"),
+            Map.entry("camel.management.health-check-enabled", "true"),
+            Map.entry("camel.management.metrics-enabled", "true"),
+            Map.entry("camel.metrics.enabled", "true"),
+            Map.entry("camel.metrics.binders", "jvm-memory,jvm-gc,jvm-thread,processor,uptime"),
+            // Camel's own per-exchange timers cost CPU on every message and duplicate nsq_push_*
+            Map.entry("camel.metrics.enable-exchange-event-notifier", "false"),
+            Map.entry("camel.metrics.enable-route-policy", "false"));
 
     private NsqPushMain() {
     }
@@ -37,12 +65,29 @@ public final class NsqPushMain {
         return run(args, Map.of());
     }
 
-    /** As {@link #run(String[])}, with properties that win over application.properties. */
+    /** As {@link #run(String[])}, with settings that win over everything else (used by tests). */
     public static int run(String[] args, Map<String, String> overrides) throws Exception {
+        CommandLine.Parsed line;
+        try {
+            line = CommandLine.parse(args);
+        } catch (InvalidValueException e) {
+            LOG.error("Invalid flag: {}", e.getMessage());
+            return EXIT_INVALID_SETTING;
+        }
+        if (line.action() == CommandLine.Action.HELP) {
+            System.out.print(CommandLine.help());
+            return 0;
+        }
+        if (line.action() == CommandLine.Action.VERSION) {
+            System.out.println("nsq-push " + Version.get() + " (takes nsq_to_http v1.3.0's flags)");
+            return 0;
+        }
         // jars in ./lib join the class path: Camel finds components through the thread's and the context's loader
         ClassLoader lib = LibFolder.classLoader(Path.of("lib"), NsqPushMain.class.getClassLoader());
         Thread.currentThread().setContextClassLoader(lib);
-        Main main = create(overrides);
+        Map<String, String> all = new LinkedHashMap<>(line.overrides());
+        all.putAll(overrides);
+        Main main = create(line.defaults(), all);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
@@ -51,31 +96,40 @@ public final class NsqPushMain {
         });
         stopOnSignals(main);
         try {
-            main.run(args);
+            main.run(new String[0]);
             return main.getExitCode();
         } catch (Exception e) {
-            InvalidSettingException invalid = invalidSetting(e);
+            String invalid = invalidSetting(e);
             if (invalid == null) {
                 throw e;
             }
-            LOG.error("Invalid setting: {}", invalid.getMessage());
+            LOG.error("Invalid setting: {}", invalid);
             return EXIT_INVALID_SETTING;
         }
     }
 
     /**
-     * @param overrides properties that win over application.properties, as -D does (used by tests)
+     * @param defaults  settings below application.properties (nsq_to_http's defaults when its flags are used)
+     * @param overrides settings above everything else (the command line, tests)
      * @return a Main configured as the bridge runs, not yet started
      */
-    public static Main create(Map<String, String> overrides) {
+    public static Main create(Map<String, String> defaults, Map<String, String> overrides) {
         Main main = new Main(NsqPushMain.class);
-        main.setPropertyPlaceholderLocations("file:application.properties");
+        Properties initial = new Properties();
+        initial.putAll(CAMEL_DEFAULTS);
+        initial.putAll(Settings.defaults());
+        initial.putAll(defaults);
+        main.setInitialProperties(initial);
+        main.setPropertyPlaceholderLocations("file:application.properties;optional=true");
         overrides.forEach(main::addOverrideProperty);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
                 PropertiesComponent properties = support.getCamelContext().getPropertiesComponent();
-                new PushSettings(properties::resolveProperty).validate();
+                Settings.validate(properties::resolveProperty);
+                Path routes = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
+                support.configure().setRoutesIncludePattern(Files.isDirectory(routes)
+                        ? "file:" + routes + "/*.yaml" : BUILT_IN_ROUTES);
             }
 
             @Override
@@ -95,7 +149,8 @@ public final class NsqPushMain {
                 int maxInFlight = Integer.parseInt(properties.resolveProperty("nsq.max-in-flight").orElse("200"));
                 context.getRegistry().bind("pushRedeliveryPool", context.getExecutorServiceManager()
                         .newScheduledThreadPool(NsqPushMain.class, "PushRedelivery", maxInFlight));
-                long statusInterval = Long.parseLong(properties.resolveProperty("status.interval").orElse("60"));
+                long statusInterval = io.nsqpush.config.Durations.parseMillis(
+                        properties.resolveProperty("status.interval").orElse("60s"));
                 if (statusInterval > 0) {
                     try {
                         context.addService(new StatusLog(context, metrics, statusInterval));
@@ -103,10 +158,11 @@ public final class NsqPushMain {
                         throw new IllegalStateException("cannot start the status line", e);
                     }
                 }
-                if (Boolean.parseBoolean(properties.resolveProperty("routes.reload-enabled").orElse("true"))) {
-                    Path directory = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
+                Path directory = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
+                if (Boolean.parseBoolean(properties.resolveProperty("routes.reload-enabled").orElse("true"))
+                        && Files.isDirectory(directory)) {
                     try {
-                        support.getCamelContext().addService(new RoutesDirectoryReloader(directory));
+                        context.addService(new RoutesDirectoryReloader(directory));
                     } catch (Exception e) {
                         throw new IllegalStateException("cannot watch " + directory + " for route changes", e);
                     }
@@ -132,11 +188,21 @@ public final class NsqPushMain {
         }
     }
 
-    /** @return the InvalidSettingException that caused this failure, if any */
-    public static InvalidSettingException invalidSetting(Throwable failure) {
+    /**
+     * @return the one line to log when this failure is a setting, flag or subscription parameter that cannot work
+     *         (prefixed with the subscription's route id when it came from one), else null
+     */
+    public static String invalidSetting(Throwable failure) {
+        String routeId = null;
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof InvalidSettingException invalid) {
-                return invalid;
+            if (t instanceof FailedToCreateRouteFromTemplateException fromTemplate && routeId == null) {
+                routeId = fromTemplate.getRouteId();
+            } else if (t instanceof org.apache.camel.FailedToStartRouteException notStarted && routeId == null) {
+                routeId = notStarted.getRouteId();
+            }
+            if (t instanceof InvalidValueException invalid) {
+                return routeId == null ? invalid.getMessage() : "subscription " + routeId + ": "
+                        + invalid.getMessage();
             }
         }
         return null;

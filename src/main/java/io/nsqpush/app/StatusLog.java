@@ -17,20 +17,20 @@ final class StatusLog extends ServiceSupport {
 
     private final CamelContext context;
     private final PushMetrics metrics;
-    private final long intervalSeconds;
+    private final long intervalMillis;
     private final Map<String, Long> lastDelivered = new HashMap<>();
     private ScheduledExecutorService scheduler;
 
-    StatusLog(CamelContext context, PushMetrics metrics, long intervalSeconds) {
+    StatusLog(CamelContext context, PushMetrics metrics, long intervalMillis) {
         this.context = context;
         this.metrics = metrics;
-        this.intervalSeconds = intervalSeconds;
+        this.intervalMillis = intervalMillis;
     }
 
     @Override
     protected void doStart() {
         scheduler = context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "StatusLog");
-        scheduler.scheduleAtFixedRate(this::log, intervalSeconds, intervalSeconds, TimeUnit.SECONDS);
+        scheduler.scheduleAtFixedRate(this::log, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -47,7 +47,7 @@ final class StatusLog extends ServiceSupport {
             lastDelivered.put(s.name, delivered);
             LOG.info("{}: delivered {} ({}/s), in flight {}, failed attempts {}, requeued {}, dead letters {},"
                             + " possible duplicates {}", s.name, delivered,
-                    String.format("%.1f", (delivered - previous) / (double) intervalSeconds), s.inFlight.get(),
+                    String.format("%.1f", (delivered - previous) * 1000.0 / intervalMillis), s.inFlight.get(),
                     s.failedAttempts(), (long) s.requeued.count(), (long) s.deadLettered.count(),
                     (long) s.possibleDuplicates());
         }

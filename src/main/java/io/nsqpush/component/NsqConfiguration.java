@@ -13,114 +13,136 @@ import org.apache.camel.spi.UriParams;
 import org.apache.camel.spi.UriPath;
 
 import java.net.InetAddress;
-import java.util.List;
 import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.List;
 
-/** Every option of an {@code nsq:} endpoint; the component holds one as the default for its endpoints. */
+/**
+ * Every option of an {@code nsq:} endpoint; the component holds one as the default for its endpoints. Each option's
+ * default is declared once, in its {@code @UriParam} (the generated metadata, the README table and the field's initial
+ * value all come from there, see {@link NsqOptions}), and the allowed range of a number or duration in its
+ * {@link OptionRange}. Durations are kept in milliseconds and written as {@code 250ms}, {@code 15s}, {@code 1m30s}.
+ */
 @UriParams
 public class NsqConfiguration implements Cloneable {
 
     /** nsqd refuses a REQ or DPUB delay above its --max-req-timeout, 1 h by default. */
-    public static final long MAX_REQUEUE_DELAY_LIMIT = 3_600_000L;
+    public static final long MAX_REQUEUE_DELAY_MS = 3_600_000L;
+    /** nsqd's --max-msg-timeout default: msg_timeout above it is refused, TOUCH cannot extend a message past it. */
+    public static final long MAX_MSG_TIMEOUT_MS = 900_000L;
 
-    @UriPath(description = "The NSQ topic to consume from or publish to")
+    @UriPath(description = "The NSQ topic to consume from or publish to: 1-64 characters of [.a-zA-Z0-9_-],"
+            + " optionally ending in #ephemeral")
     @Metadata(required = true)
     private String topic;
 
-    @UriParam
+    @UriParam(description = "nsqd TCP addresses, comma-separated host:port. A consumer connects to every one (and to"
+            + " what lookupd finds) and splits maxInFlight among them; a producer publishes to the first that answers."
+            + " Without servers and lookupd: localhost:4150")
     private String servers;
-    @UriParam(label = "consumer")
+    @UriParam(description = "nsqlookupd HTTP addresses, comma-separated host:port or http(s) URLs. A consumer connects"
+            + " to every nsqd that produces the topic; a producer without servers publishes through the nsqd the"
+            + " exchange's message came from (CamelNsqAddress) or else one that lookupd lists")
     private String lookupd;
-    @UriParam(label = "consumer", defaultValue = "60000", javaType = "java.time.Duration")
-    private long lookupdPollInterval = 60_000;
-    @UriParam(label = "consumer")
+    @UriParam(label = "consumer", defaultValue = "60s", javaType = "java.time.Duration",
+              description = "How often lookupd is polled for the topic's producers, with up to 30% jitter")
+    @OptionRange(min = "1s", max = "1d")
+    private long lookupdPollInterval;
+    @UriParam(label = "consumer", description = "The channel to consume (required to consume); every channel gets"
+            + " its own copy of each message")
     private String channel;
-    @UriParam(label = "consumer", defaultValue = "200")
-    private int maxInFlight = 200;
-    @UriParam(label = "consumer", defaultValue = "60000", javaType = "java.time.Duration")
-    private long msgTimeout = 60_000;
-    @UriParam(label = "consumer", defaultValue = "5")
-    private int maxAttempts = 5;
-    @UriParam(label = "consumer", defaultValue = "10000", javaType = "java.time.Duration")
-    private long requeueDelay = 10_000;
-    @UriParam(label = "consumer", defaultValue = "900000", javaType = "java.time.Duration")
-    private long maxRequeueDelay = 900_000;
-    @UriParam(label = "consumer", defaultValue = "true")
-    private boolean autoTouch = true;
-    @UriParam(label = "consumer,advanced", defaultValue = "500", javaType = "java.time.Duration")
-    private long reconnectDelay = 500;
-    @UriParam(label = "consumer,advanced", defaultValue = "30000", javaType = "java.time.Duration")
-    private long maxReconnectDelay = 30_000;
-    @UriParam(defaultValue = "30000", javaType = "java.time.Duration")
-    private long heartbeatInterval = 30_000;
-    @UriParam(defaultValue = "2000", javaType = "java.time.Duration")
-    private long connectTimeout = 2_000;
-    @UriParam
+    @UriParam(label = "consumer", defaultValue = "200", description = "Messages processed at once over all nsqd"
+            + " connections: RDY is split across them and the sum of their windows never exceeds it")
+    @OptionRange(min = "1", max = "65535")
+    private int maxInFlight;
+    @UriParam(label = "consumer", defaultValue = "60s", javaType = "java.time.Duration", description = "Sent in"
+            + " IDENTIFY: how long nsqd waits for FIN or REQ before it delivers the message again (nsqd's"
+            + " --max-msg-timeout caps it)")
+    @OptionRange(min = "1s", max = "15m")
+    private long msgTimeout;
+    @UriParam(label = "consumer", defaultValue = "5", description = "The delivery attempt from which a route's error"
+            + " handler dead-letters a message that still fails (published as CamelNsqMaxAttempts); the consumer"
+            + " itself never drops a message")
+    @OptionRange(min = "1", max = "65535")
+    private int maxAttempts;
+    @UriParam(label = "consumer", defaultValue = "10s", javaType = "java.time.Duration", description = "REQ delay"
+            + " after a failed first attempt, doubling with every further attempt up to maxRequeueDelay")
+    @OptionRange(min = "0", max = "1h")
+    private long requeueDelay;
+    @UriParam(label = "consumer", defaultValue = "15m", javaType = "java.time.Duration", description = "The largest"
+            + " REQ delay (nsqd's --max-req-timeout, 1 h by default, caps it)")
+    @OptionRange(min = "0", max = "1h")
+    private long maxRequeueDelay;
+    @UriParam(label = "consumer", defaultValue = "1s", javaType = "java.time.Duration", description = "The first"
+            + " pause of the subscription when a route reports its downstream unavailable (RDY 0, then one message at"
+            + " a time); it doubles after every failed probe up to maxBackoffDelay")
+    @OptionRange(min = "10ms", max = "1h")
+    private long backoffDelay;
+    @UriParam(label = "consumer", defaultValue = "60s", javaType = "java.time.Duration", description = "The longest"
+            + " pause between two probes of an unavailable downstream")
+    @OptionRange(min = "10ms", max = "1h")
+    private long maxBackoffDelay;
+    @UriParam(label = "consumer", defaultValue = "15m", javaType = "java.time.Duration", description = "The longest"
+            + " one exchange may run: auto-TOUCH stops after it, so that nsqd delivers a stuck message again")
+    @OptionRange(min = "1s", max = "1d")
+    private long maxProcessingTime;
+    @UriParam(label = "consumer", defaultValue = "true", description = "TOUCH a message still being processed after"
+            + " half the msg timeout, so that nsqd does not deliver it again (never past maxProcessingTime or nsqd's"
+            + " max_msg_timeout)")
+    private boolean autoTouch;
+    @UriParam(label = "consumer,advanced", defaultValue = "500ms", javaType = "java.time.Duration",
+              description = "The first wait before reconnecting to an nsqd that was lost or unreachable; it doubles up"
+                      + " to maxReconnectDelay, with jitter")
+    @OptionRange(min = "1ms", max = "1h")
+    private long reconnectDelay;
+    @UriParam(label = "consumer,advanced", defaultValue = "30s", javaType = "java.time.Duration",
+              description = "The longest wait between reconnection attempts")
+    @OptionRange(min = "1ms", max = "1d")
+    private long maxReconnectDelay;
+    @UriParam(defaultValue = "30s", javaType = "java.time.Duration", description = "How often nsqd sends a"
+            + " heartbeat; a connection silent for two intervals is closed and reconnected")
+    @OptionRange(min = "1s", max = "60s")
+    private long heartbeatInterval;
+    @UriParam(defaultValue = "2s", javaType = "java.time.Duration", description = "TCP connect timeout to nsqd")
+    @OptionRange(min = "1ms", max = "10m")
+    private long connectTimeout;
+    @UriParam(description = "The client_id shown in nsqd's stats; default this host's short name")
     private String clientId;
-    @UriParam
+    @UriParam(description = "The user_agent sent in IDENTIFY; default nsq-push/<version>")
     private String userAgent = Version.userAgent();
-    @UriParam(label = "advanced", defaultValue = "16777216")
-    private int maxFrameSize = NsqClientOptions.DEFAULT_MAX_FRAME_SIZE;
-    @UriParam(label = "security", defaultValue = "false")
+    @UriParam(label = "advanced", defaultValue = "16777216", description = "The largest frame accepted from nsqd, in"
+            + " bytes; a larger size field is taken as a corrupt stream and closes the connection. Keep it above nsqd's"
+            + " --max-msg-size")
+    @OptionRange(min = "1024", max = "268435456")
+    private int maxFrameSize;
+    @UriParam(label = "security", defaultValue = "false", description = "Ask nsqd for TLS (tls_v1) after IDENTIFY; an"
+            + " nsqd without TLS is refused, never used in plain text")
     private boolean tls;
-    @UriParam(label = "security")
+    @UriParam(label = "security", description = "PKCS12 (or JKS) file with the certificates that may sign nsqd's"
+            + " certificate; default the JDK's CA list")
     private String tlsTrustStore;
-    @UriParam(label = "security", secret = true)
+    @UriParam(label = "security", secret = true, description = "Password of tlsTrustStore")
     private String tlsTrustStorePassword;
-    @UriParam(label = "security")
+    @UriParam(label = "security", description = "PKCS12 (or JKS) file with a client certificate and key, for an nsqd"
+            + " that requires one")
     private String tlsKeyStore;
-    @UriParam(label = "security", secret = true)
+    @UriParam(label = "security", secret = true, description = "Password of tlsKeyStore and of the key in it")
     private String tlsKeyStorePassword;
-    @UriParam(label = "security", defaultValue = "true")
-    private boolean tlsVerifyHostname = true;
-    @UriParam(label = "security", secret = true)
+    @UriParam(label = "security", defaultValue = "true", description = "Require nsqd's certificate to name the host"
+            + " (or IP) connected to")
+    private boolean tlsVerifyHostname;
+    @UriParam(label = "security", secret = true, description = "The secret sent with AUTH when nsqd requires it"
+            + " (--auth-http-address); never logged")
     private String authSecret;
-    @UriParam(defaultValue = "none", enums = "none,snappy,deflate")
-    private String compression = "none";
-    @UriParam(label = "advanced", defaultValue = "6")
-    private int deflateLevel = 6;
+    @UriParam(defaultValue = "none", enums = "none,snappy,deflate", description = "Stream compression to ask nsqd for")
+    private String compression;
+    @UriParam(label = "advanced", defaultValue = "6", description = "Deflate level when compression is deflate"
+            + " (nsqd caps it at its --max-deflate-level)")
+    @OptionRange(min = "1", max = "9")
+    private int deflateLevel;
 
-    public String getTopic() {
-        return topic;
-    }
-
-    /** The NSQ topic to consume from or publish to: 1-64 characters of [.a-zA-Z0-9_-], optionally #ephemeral. */
-    public void setTopic(String topic) {
-        this.topic = topic;
-    }
-
-    public String getServers() {
-        return servers;
-    }
-
-    /**
-     * The nsqd TCP addresses, comma-separated host:port. A consumer connects to every one (and to what lookupd finds)
-     * and splits maxInFlight among them; a producer publishes to the first that answers. Default localhost:4150 when
-     * no lookupd is set.
-     */
-    public void setServers(String servers) {
-        this.servers = servers;
-    }
-
-    public String getLookupd() {
-        return lookupd;
-    }
-
-    /**
-     * nsqlookupd HTTP addresses, comma-separated host:port or http(s) URLs: the consumer polls /lookup?topic= on each,
-     * connects to every producer found and lets go of producers no longer listed. Combines with servers.
-     */
-    public void setLookupd(String lookupd) {
-        this.lookupd = lookupd;
-    }
-
-    public long getLookupdPollInterval() {
-        return lookupdPollInterval;
-    }
-
-    /** How often lookupd is polled, with up to 30% jitter so that many consumers do not poll at once. Default 60 s. */
-    public void setLookupdPollInterval(long lookupdPollInterval) {
-        this.lookupdPollInterval = lookupdPollInterval;
+    public NsqConfiguration() {
+        NsqOptions.applyDefaults(this);
     }
 
     /** @return the nsqd addresses configured by hand: servers, or localhost:4150 when neither servers nor lookupd is set */
@@ -136,197 +158,36 @@ public class NsqConfiguration implements Cloneable {
         if (lookupd == null || lookupd.isBlank()) {
             return List.of();
         }
-        return java.util.Arrays.stream(lookupd.split(",")).map(String::trim).filter(a -> !a.isEmpty()).distinct()
-                .toList();
-    }
-
-    public String getChannel() {
-        return channel;
-    }
-
-    /** The channel to consume from (required for a consumer). Every channel gets its own copy of each message. */
-    public void setChannel(String channel) {
-        this.channel = channel;
-    }
-
-    public int getMaxInFlight() {
-        return maxInFlight;
-    }
-
-    /**
-     * How many messages may be processed at once, across all nsqd connections: each connection gets RDY
-     * max(1, maxInFlight / connections), as go-nsq splits it. Default 200.
-     */
-    public void setMaxInFlight(int maxInFlight) {
-        this.maxInFlight = maxInFlight;
-    }
-
-    public long getMsgTimeout() {
-        return msgTimeout;
-    }
-
-    /**
-     * How long nsqd waits for FIN or REQ before it redelivers a message (sent in IDENTIFY; 1 s to nsqd's
-     * --max-msg-timeout, 15 min by default). Default 60 s.
-     */
-    public void setMsgTimeout(long msgTimeout) {
-        this.msgTimeout = msgTimeout;
-    }
-
-    public int getMaxAttempts() {
-        return maxAttempts;
-    }
-
-    /**
-     * The delivery attempt from which a failed message is no longer requeued but dead-lettered by the route's error
-     * handler; published to routes in the CamelNsqMaxAttempts header. The consumer itself never drops a message: an
-     * exchange that still fails is requeued. Default 5.
-     */
-    public void setMaxAttempts(int maxAttempts) {
-        this.maxAttempts = maxAttempts;
-    }
-
-    public long getRequeueDelay() {
-        return requeueDelay;
-    }
-
-    /**
-     * The REQ delay after a failed first attempt; it doubles with every further attempt up to maxRequeueDelay.
-     * Default 10 s.
-     */
-    public void setRequeueDelay(long requeueDelay) {
-        this.requeueDelay = requeueDelay;
-    }
-
-    public long getMaxRequeueDelay() {
-        return maxRequeueDelay;
-    }
-
-    /** The largest REQ delay, at most 1 h (nsqd's --max-req-timeout default). Default 15 min. */
-    public void setMaxRequeueDelay(long maxRequeueDelay) {
-        this.maxRequeueDelay = maxRequeueDelay;
-    }
-
-    public boolean isAutoTouch() {
-        return autoTouch;
-    }
-
-    /**
-     * TOUCH a message that is still being processed after half the msg timeout, so that nsqd does not redeliver it
-     * (nsqd never extends a message past its --max-msg-timeout). Default true.
-     */
-    public void setAutoTouch(boolean autoTouch) {
-        this.autoTouch = autoTouch;
-    }
-
-    public long getReconnectDelay() {
-        return reconnectDelay;
-    }
-
-    /** The first wait before reconnecting to an nsqd that was lost or unreachable; it doubles up to maxReconnectDelay. Default 500 ms. */
-    public void setReconnectDelay(long reconnectDelay) {
-        this.reconnectDelay = reconnectDelay;
-    }
-
-    public long getMaxReconnectDelay() {
-        return maxReconnectDelay;
-    }
-
-    /** The longest wait between reconnection attempts. Default 30 s. */
-    public void setMaxReconnectDelay(long maxReconnectDelay) {
-        this.maxReconnectDelay = maxReconnectDelay;
-    }
-
-    public long getHeartbeatInterval() {
-        return heartbeatInterval;
-    }
-
-    /**
-     * How often nsqd sends a heartbeat (1 s to 60 s); a connection silent for two intervals is closed and
-     * reconnected. Default 30 s.
-     */
-    public void setHeartbeatInterval(long heartbeatInterval) {
-        this.heartbeatInterval = heartbeatInterval;
-    }
-
-    public long getConnectTimeout() {
-        return connectTimeout;
-    }
-
-    /** TCP connect timeout to nsqd. Default 2 s. */
-    public void setConnectTimeout(long connectTimeout) {
-        this.connectTimeout = connectTimeout;
-    }
-
-    public String getClientId() {
-        return clientId;
-    }
-
-    /** The client_id shown in nsqd's stats. Default: this host's short name. */
-    public void setClientId(String clientId) {
-        this.clientId = clientId;
-    }
-
-    public String getUserAgent() {
-        return userAgent;
-    }
-
-    /** The user_agent sent in IDENTIFY. Default nsq-push/&lt;version&gt;. */
-    public void setUserAgent(String userAgent) {
-        this.userAgent = userAgent;
-    }
-
-    public int getMaxFrameSize() {
-        return maxFrameSize;
-    }
-
-    /**
-     * The largest frame accepted from nsqd, in bytes; a larger size field is taken as a corrupt stream and closes the
-     * connection. Keep it above nsqd's --max-msg-size (1 MiB by default). Default 16 MiB.
-     */
-    public void setMaxFrameSize(int maxFrameSize) {
-        this.maxFrameSize = maxFrameSize;
+        return Arrays.stream(lookupd.split(",")).map(String::trim).filter(a -> !a.isEmpty()).distinct().toList();
     }
 
     /** Checks the options every endpoint needs; the message names the option, the bad value and what is allowed. */
     void validate() {
         NsqNames.require("topic", topic);
-        staticServers(); // parses them: a bad address names itself
+        NsqAddress.parseList("servers", servers);
         for (String address : lookupdAddresses()) {
             try {
                 NsqLookupd.baseUri(address);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("lookupd " + e.getMessage());
+                throw new io.nsqpush.config.InvalidValueException("lookupd", address, "is not an nsqlookupd HTTP"
+                        + " address", "host:port or an http(s):// URL, e.g. 127.0.0.1:4161");
             }
         }
-        require("lookupdPollInterval", lookupdPollInterval, 1_000, Integer.MAX_VALUE);
-        require("heartbeatInterval", heartbeatInterval, 1_000, 60_000);
-        require("connectTimeout", connectTimeout, 1, Integer.MAX_VALUE);
-        require("maxFrameSize", maxFrameSize, 1024, 256 * 1024 * 1024);
         NsqCompression.parse(compression);
-        require("deflateLevel", deflateLevel, 1, 9);
+        NsqOptions.checkRanges(this, false);
     }
 
     /** Checks what a consumer needs on top of {@link #validate()}. */
     void validateForConsumer() {
         if (channel == null || channel.isBlank()) {
-            throw new IllegalArgumentException("channel is required to consume from nsq:" + topic);
+            throw new io.nsqpush.config.InvalidValueException("channel", "channel is required to consume from nsq:"
+                    + topic);
         }
         NsqNames.require("channel", channel);
-        require("maxInFlight", maxInFlight, 1, 65_535);
-        // nsqd refuses a msg_timeout above its --max-msg-timeout (15 min by default) with a fatal E_BAD_BODY
-        require("msgTimeout", msgTimeout, 1_000, 900_000);
-        require("maxAttempts", maxAttempts, 1, 65_535);
-        require("requeueDelay", requeueDelay, 0, MAX_REQUEUE_DELAY_LIMIT);
-        require("maxRequeueDelay", maxRequeueDelay, 0, MAX_REQUEUE_DELAY_LIMIT);
-        require("reconnectDelay", reconnectDelay, 1, Integer.MAX_VALUE);
-        require("maxReconnectDelay", maxReconnectDelay, reconnectDelay, Integer.MAX_VALUE);
-    }
-
-    private static void require(String option, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(option + " " + value + " is out of range: allowed " + min + ".." + max);
-        }
+        NsqOptions.checkRanges(this, true);
+        NsqOptions.checkOrder("maxRequeueDelay", maxRequeueDelay, "requeueDelay", requeueDelay);
+        NsqOptions.checkOrder("maxReconnectDelay", maxReconnectDelay, "reconnectDelay", reconnectDelay);
+        NsqOptions.checkOrder("maxBackoffDelay", maxBackoffDelay, "backoffDelay", backoffDelay);
     }
 
     /** @return what the protocol client needs to IDENTIFY */
@@ -350,14 +211,188 @@ public class NsqConfiguration implements Cloneable {
         return dot > 0 ? name.substring(0, dot) : name;
     }
 
+    public NsqConfiguration copy() {
+        try {
+            return (NsqConfiguration) clone();
+        } catch (CloneNotSupportedException e) {
+            throw new RuntimeCamelException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ accessors (their docs are the @UriParam's)
+
+    public String getTopic() {
+        return topic;
+    }
+
+    public void setTopic(String topic) {
+        this.topic = topic;
+    }
+
+    public String getServers() {
+        return servers;
+    }
+
+    public void setServers(String servers) {
+        this.servers = servers;
+    }
+
+    public String getLookupd() {
+        return lookupd;
+    }
+
+    public void setLookupd(String lookupd) {
+        this.lookupd = lookupd;
+    }
+
+    public long getLookupdPollInterval() {
+        return lookupdPollInterval;
+    }
+
+    public void setLookupdPollInterval(long lookupdPollInterval) {
+        this.lookupdPollInterval = lookupdPollInterval;
+    }
+
+    public String getChannel() {
+        return channel;
+    }
+
+    public void setChannel(String channel) {
+        this.channel = channel;
+    }
+
+    public int getMaxInFlight() {
+        return maxInFlight;
+    }
+
+    public void setMaxInFlight(int maxInFlight) {
+        this.maxInFlight = maxInFlight;
+    }
+
+    public long getMsgTimeout() {
+        return msgTimeout;
+    }
+
+    public void setMsgTimeout(long msgTimeout) {
+        this.msgTimeout = msgTimeout;
+    }
+
+    public int getMaxAttempts() {
+        return maxAttempts;
+    }
+
+    public void setMaxAttempts(int maxAttempts) {
+        this.maxAttempts = maxAttempts;
+    }
+
+    public long getRequeueDelay() {
+        return requeueDelay;
+    }
+
+    public void setRequeueDelay(long requeueDelay) {
+        this.requeueDelay = requeueDelay;
+    }
+
+    public long getMaxRequeueDelay() {
+        return maxRequeueDelay;
+    }
+
+    public void setMaxRequeueDelay(long maxRequeueDelay) {
+        this.maxRequeueDelay = maxRequeueDelay;
+    }
+
+    public long getBackoffDelay() {
+        return backoffDelay;
+    }
+
+    public void setBackoffDelay(long backoffDelay) {
+        this.backoffDelay = backoffDelay;
+    }
+
+    public long getMaxBackoffDelay() {
+        return maxBackoffDelay;
+    }
+
+    public void setMaxBackoffDelay(long maxBackoffDelay) {
+        this.maxBackoffDelay = maxBackoffDelay;
+    }
+
+    public long getMaxProcessingTime() {
+        return maxProcessingTime;
+    }
+
+    public void setMaxProcessingTime(long maxProcessingTime) {
+        this.maxProcessingTime = maxProcessingTime;
+    }
+
+    public boolean isAutoTouch() {
+        return autoTouch;
+    }
+
+    public void setAutoTouch(boolean autoTouch) {
+        this.autoTouch = autoTouch;
+    }
+
+    public long getReconnectDelay() {
+        return reconnectDelay;
+    }
+
+    public void setReconnectDelay(long reconnectDelay) {
+        this.reconnectDelay = reconnectDelay;
+    }
+
+    public long getMaxReconnectDelay() {
+        return maxReconnectDelay;
+    }
+
+    public void setMaxReconnectDelay(long maxReconnectDelay) {
+        this.maxReconnectDelay = maxReconnectDelay;
+    }
+
+    public long getHeartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    public void setHeartbeatInterval(long heartbeatInterval) {
+        this.heartbeatInterval = heartbeatInterval;
+    }
+
+    public long getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    public void setConnectTimeout(long connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public String getClientId() {
+        return clientId;
+    }
+
+    public void setClientId(String clientId) {
+        this.clientId = clientId;
+    }
+
+    public String getUserAgent() {
+        return userAgent;
+    }
+
+    public void setUserAgent(String userAgent) {
+        this.userAgent = userAgent;
+    }
+
+    public int getMaxFrameSize() {
+        return maxFrameSize;
+    }
+
+    public void setMaxFrameSize(int maxFrameSize) {
+        this.maxFrameSize = maxFrameSize;
+    }
+
     public boolean isTls() {
         return tls;
     }
 
-    /**
-     * Ask nsqd for TLS (tls_v1) after IDENTIFY. A connection to an nsqd that does not offer it fails instead of going
-     * on in plain text. Default false.
-     */
     public void setTls(boolean tls) {
         this.tls = tls;
     }
@@ -366,7 +401,6 @@ public class NsqConfiguration implements Cloneable {
         return tlsTrustStore;
     }
 
-    /** PKCS12 (or JKS) file with the certificates that may sign nsqd's certificate. Default: the JDK's CA list. */
     public void setTlsTrustStore(String tlsTrustStore) {
         this.tlsTrustStore = tlsTrustStore;
     }
@@ -375,7 +409,6 @@ public class NsqConfiguration implements Cloneable {
         return tlsTrustStorePassword;
     }
 
-    /** Password of tlsTrustStore. */
     public void setTlsTrustStorePassword(String tlsTrustStorePassword) {
         this.tlsTrustStorePassword = tlsTrustStorePassword;
     }
@@ -384,7 +417,6 @@ public class NsqConfiguration implements Cloneable {
         return tlsKeyStore;
     }
 
-    /** PKCS12 (or JKS) file with a client certificate and key, for an nsqd that requires one. Default: none. */
     public void setTlsKeyStore(String tlsKeyStore) {
         this.tlsKeyStore = tlsKeyStore;
     }
@@ -393,7 +425,6 @@ public class NsqConfiguration implements Cloneable {
         return tlsKeyStorePassword;
     }
 
-    /** Password of tlsKeyStore and of the key in it. */
     public void setTlsKeyStorePassword(String tlsKeyStorePassword) {
         this.tlsKeyStorePassword = tlsKeyStorePassword;
     }
@@ -402,7 +433,6 @@ public class NsqConfiguration implements Cloneable {
         return tlsVerifyHostname;
     }
 
-    /** Require nsqd's certificate to name the host (or IP) connected to. Default true. */
     public void setTlsVerifyHostname(boolean tlsVerifyHostname) {
         this.tlsVerifyHostname = tlsVerifyHostname;
     }
@@ -411,7 +441,6 @@ public class NsqConfiguration implements Cloneable {
         return authSecret;
     }
 
-    /** The secret sent with AUTH when nsqd requires it (--auth-http-address); never logged. Default: none. */
     public void setAuthSecret(String authSecret) {
         this.authSecret = authSecret;
     }
@@ -420,7 +449,6 @@ public class NsqConfiguration implements Cloneable {
         return compression;
     }
 
-    /** Stream compression to ask nsqd for: none, snappy or deflate. Default none. */
     public void setCompression(String compression) {
         this.compression = compression;
     }
@@ -429,16 +457,7 @@ public class NsqConfiguration implements Cloneable {
         return deflateLevel;
     }
 
-    /** Deflate level 1-9 when compression is deflate (nsqd caps it at --max-deflate-level, 6). Default 6. */
     public void setDeflateLevel(int deflateLevel) {
         this.deflateLevel = deflateLevel;
-    }
-
-    public NsqConfiguration copy() {
-        try {
-            return (NsqConfiguration) clone();
-        } catch (CloneNotSupportedException e) {
-            throw new RuntimeCamelException(e);
-        }
     }
 }

@@ -120,9 +120,9 @@ public class NsqProducer extends DefaultAsyncProducer {
         }
         byte[] bytes = requireNotEmpty(message.getMandatoryBody(byte[].class));
         if (deferMs != null) {
-            if (deferMs < 0 || deferMs > NsqConfiguration.MAX_REQUEUE_DELAY_LIMIT) {
+            if (deferMs < 0 || deferMs > NsqConfiguration.MAX_REQUEUE_DELAY_MS) {
                 throw new IllegalArgumentException(NsqConstants.DEFER_MS + " " + deferMs + " is out of range: allowed 0.."
-                        + NsqConfiguration.MAX_REQUEUE_DELAY_LIMIT);
+                        + NsqConfiguration.MAX_REQUEUE_DELAY_MS);
             }
             return connection().thenCompose(c -> c.deferredPublish(topic, deferMs, bytes));
         }

@@ -7,7 +7,7 @@ final class RequeueBackoff {
     private final long maxMillis;
 
     RequeueBackoff(long baseMillis, long maxMillis) {
-        this.maxMillis = clamp(maxMillis, 0, NsqConfiguration.MAX_REQUEUE_DELAY_LIMIT);
+        this.maxMillis = clamp(maxMillis, 0, NsqConfiguration.MAX_REQUEUE_DELAY_MS);
         this.baseMillis = clamp(baseMillis, 0, this.maxMillis);
     }
 

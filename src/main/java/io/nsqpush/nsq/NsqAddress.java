@@ -29,6 +29,23 @@ public record NsqAddress(String host, int port) {
         return new NsqAddress(host, port);
     }
 
+    /** What a list of addresses may look like, for messages. */
+    public static final String LIST_ALLOWED = "comma-separated host:port, e.g. 127.0.0.1:4150";
+
+    /**
+     * Parses a comma-separated list, ignoring blanks and repeats.
+     *
+     * @throws io.nsqpush.config.InvalidValueException naming the key, the list and the address that is wrong
+     */
+    public static List<NsqAddress> parseList(String name, String values) {
+        try {
+            return parseList(values);
+        } catch (IllegalArgumentException e) {
+            throw new io.nsqpush.config.InvalidValueException(name, values, "is not a list of addresses ("
+                    + e.getMessage() + ")", LIST_ALLOWED);
+        }
+    }
+
     /** Parses a comma-separated list, ignoring blanks and repeats. */
     public static List<NsqAddress> parseList(String values) {
         List<NsqAddress> addresses = new ArrayList<>();

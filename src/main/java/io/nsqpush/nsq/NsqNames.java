@@ -1,5 +1,7 @@
 package io.nsqpush.nsq;
 
+import io.nsqpush.config.InvalidValueException;
+
 import java.util.regex.Pattern;
 
 /** nsqd's rule for topic and channel names: 1–64 of {@code [.a-zA-Z0-9_-]}, optionally ending in {@code #ephemeral}. */
@@ -14,11 +16,13 @@ public final class NsqNames {
         return name != null && name.length() >= 1 && name.length() <= 64 && VALID.matcher(name).matches();
     }
 
-    /** @throws IllegalArgumentException naming what and the bad value, when the name is not one nsqd accepts */
+    /** What nsqd allows, for messages and docs. */
+    public static final String ALLOWED = "1-64 characters of [.a-zA-Z0-9_-], optionally ending in #ephemeral";
+
+    /** @throws InvalidValueException naming what and the bad value, when the name is not one nsqd accepts */
     public static String require(String what, String name) {
         if (!isValid(name)) {
-            throw new IllegalArgumentException(what + " '" + name + "' is not a valid NSQ name: 1-64 characters of"
-                    + " [.a-zA-Z0-9_-], optionally ending in #ephemeral");
+            throw new InvalidValueException(what, name, "is not a valid NSQ name", ALLOWED);
         }
         return name;
     }

@@ -29,6 +29,12 @@ public class CmqFormatter implements Processor {
     public static final String DEFAULT_CONTENT_TYPE = "text/plain";
     private static final String USER_AGENT = Version.userAgent();
 
+    private static final java.util.regex.Pattern HEADER_NAME =
+            java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    /** A ';' that starts another header: followed by a header name and a colon. */
+    private static final java.util.regex.Pattern HEADER_SEPARATOR =
+            java.util.regex.Pattern.compile(";(?=\\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+\\s*:)");
+
     private final CmqRequestId requestId = new CmqRequestId();
     private PushFormat format = PushFormat.JSON;
     private String topicOwner = "";
@@ -144,18 +150,19 @@ public class CmqFormatter implements Processor {
     }
 
     /**
-     * @return the headers of {@code "A: 1; B: two"} in order
+     * @return the headers of {@code "A: 1; B: two"} in order. A {@code ;} separates headers only where a
+     *         {@code Name:} follows, so that a value such as {@code text/plain; charset=utf-8} stays whole
      * @throws IllegalArgumentException naming the part that is not {@code Name: value}
      */
     public static java.util.Map<String, String> parseHeaders(String text) {
         java.util.Map<String, String> parsed = new java.util.LinkedHashMap<>();
-        for (String part : text.split(";")) {
+        for (String part : HEADER_SEPARATOR.split(text)) {
             if (part.isBlank()) {
                 continue;
             }
             int colon = part.indexOf(':');
             String name = colon < 0 ? "" : part.substring(0, colon).trim();
-            if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+            if (!HEADER_NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("'" + part.trim() + "' is not a header: allowed 'Name: value' pairs"
                         + " separated by ';', e.g. 'Authorization: Bearer abc; X-Env: prod'");
             }

@@ -50,7 +50,7 @@ final class Bridge implements AutoCloseable {
         all.put("camel.management.host", "127.0.0.1");
         all.put("camel.management.port", String.valueOf(freePort()));
         all.putAll(overrides);
-        Main main = NsqPushMain.create(all);
+        Main main = NsqPushMain.create(Map.of(), all);
         main.start();
         return new Bridge(main, routes);
     }

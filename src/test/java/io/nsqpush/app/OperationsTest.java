@@ -66,7 +66,7 @@ class OperationsTest {
 
     @Test
     void metricsCountWhatTheEndpointReceived() throws Exception {
-        bridge(Map.of("nsq.max-attempts", "1", "push.redeliveries", "1", "status.interval", "1"));
+        bridge(Map.of("nsq.max-attempts", "1", "push.redeliveries", "1", "status.interval", "1s"));
         // the first POST of every message fails once; "dead" messages always fail
         Map<String, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
         endpoint.answer(n -> {

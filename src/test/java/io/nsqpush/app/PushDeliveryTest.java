@@ -221,8 +221,8 @@ class PushDeliveryTest {
 
         Path subscriptions = bridge.routes().resolve("push.yaml");
         String yaml = Files.readString(subscriptions);
-        assertTrue(yaml.contains("value: \"{{push.format}}\""));
-        Files.writeString(subscriptions, yaml.replace("value: \"{{push.format}}\"", "value: SIMPLIFIED"));
+        assertTrue(yaml.endsWith("value: \"{{nsq.topic}}\"\n"), yaml);
+        Files.writeString(subscriptions, yaml + "      - name: format\n        value: SIMPLIFIED\n");
 
         await().atMost(Duration.ofSeconds(20)).until(() -> bridge.context().getRoute("push") != null
                 && bridge.context().getRoute("push").getConsumer() != consumerBefore

@@ -35,7 +35,7 @@ class ReplayTest {
             nsqd.publish("orders.dead-letter", record("orders", "second", "utf-8"));
             nsqd.publish("orders.dead-letter", record("orders", Base64.getEncoder().encodeToString(binary), "base64"));
 
-            Main replay = NsqPushMain.create(Map.of("nsq.nsqd-tcp-addresses", nsqd.address(),
+            Main replay = NsqPushMain.create(Map.of(), Map.of("nsq.nsqd-tcp-addresses", nsqd.address(),
                     "camel.main.routes-include-pattern", "file:replay/replay.yaml", "routes.reload-enabled", "false",
                     "camel.management.enabled", "false"));
             replay.start();

@@ -23,33 +23,48 @@ class StartupValidationTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "push.format              | XML              | push.format 'XML' is not a format: allowed JSON, SIMPLIFIED",
-        "push.url                 | not a url        | push.url 'not a url' is not a valid endpoint URL: allowed an absolute http:// or https:// URL with a host",
+        "push.format              | XML              | push.format 'XML' is not one of them: allowed JSON, SIMPLIFIED",
+        "push.url                 | not a url        | push.url 'not a url' is not a valid endpoint URL: allowed absolute http:// or https:// URLs",
         "push.url                 | ftp://host/x     | push.url 'ftp://host/x' is not a valid endpoint URL",
-        "nsq.nsqd-tcp-addresses   | localhost        | nsq.nsqd-tcp-addresses: 'localhost' is not an address of the form host:port; allowed a comma-separated list of host:port",
-        "nsq.nsqd-tcp-addresses   | host:99999       | nsq.nsqd-tcp-addresses: 'host:99999' has no valid port",
-        "nsq.max-attempts         | 0                | nsq.max-attempts 0 is out of range: allowed 1..65535",
+        "push.url                 | http://u:pw@h/x,ftp://t0ken@h/ | push.url 'ftp://xxxxxx@h/' is not a valid endpoint URL",
+        "push.method              | GET              | push.url 'http://127.0.0.1:8080/push' is not a GET address: allowed a URL with %s once",
+        "nsq.nsqd-tcp-addresses   | localhost        | nsq.nsqd-tcp-addresses 'localhost' is not a list of addresses ('localhost' is not an address of the form host:port): allowed comma-separated host:port",
+        "nsq.nsqd-tcp-addresses   | host:99999       | nsq.nsqd-tcp-addresses 'host:99999' is not a list of addresses ('host:99999' has no valid port",
+        "nsq.max-attempts         | 0                | nsq.max-attempts '0' is out of range: allowed 1..65535",
         "nsq.max-in-flight        | lots             | nsq.max-in-flight 'lots' is not a whole number: allowed 1..65535",
-        "nsq.topic                | bad topic!       | nsq.topic 'bad topic!' is not a valid NSQ name",
-        "push.max-requeue-delay   | 7200000          | push.max-requeue-delay 7200000 is out of range: allowed 0..3600000 (milliseconds)",
-        "push.requeue-delay       | 3600001          | push.requeue-delay 3600001 is out of range: allowed 0..3600000 (milliseconds)",
-        "push.timeout             | 15s              | push.timeout '15s' is not a whole number: allowed 1..2147483647 (milliseconds)",
+        "nsq.topic                | bad topic!       | nsq.topic 'bad topic!' is not a valid NSQ name: allowed 1-64 characters",
+        "nsq.msg-timeout          | 20m              | nsq.msg-timeout '20m' is out of range: allowed 1s..15m",
+        "push.max-requeue-delay   | 2h               | push.max-requeue-delay '2h' is out of range: allowed 0..1h",
+        "push.requeue-delay       | 3600001          | push.requeue-delay '3600001' is out of range: allowed 0..1h",
+        "push.requeue-delay       | 20m              | push.max-requeue-delay '15m' is below push.requeue-delay (20m): allowed at least push.requeue-delay",
+        "push.timeout             | 10x              | push.timeout '10x' is not a duration: allowed 1ms..15m, a duration such as 250ms, 15s, 10m, 1h or 1m30s (a bare number is milliseconds)",
+        "push.redelivery-delay    | 1m 30s           | push.redelivery-delay '1m 30s' is not a duration",
+        "push.pause               | 2m               | push.max-pause '1m' is below push.pause (2m)",
+        "push.dead-letter-on      | 400,abc          | push.dead-letter-on '400,abc' is not a list of HTTP statuses",
+        "push.dead-letter-on      | 200              | push.dead-letter-on '200' holds a 2xx status",
+        "push.signing-secret      | secret-in-clear  | push.signing-secret '(secret, not shown)' is not a signing secret: allowed whsec_",
+        "push.sample              | 1.5              | push.sample '1.5' is not a share of messages",
+        "status.interval          | 60               | status.interval '60' is out of range: allowed 0 (off) or 1s..1d",
         "dead-letter.uri          | nowhere          | dead-letter.uri 'nowhere' is not a Camel endpoint URI",
-        "dead-letter.uri          | nsq:a#ephemeral.dead-letter | dead-letter.uri 'nsq:a#ephemeral.dead-letter': topic 'a#ephemeral.dead-letter' is not a valid NSQ name",
-        "dead-letter.uri          | nsq:x.dead-letter | dead-letter.uri 'nsq:x.dead-letter' publishes to NSQ but names no nsqd (servers=)",
-        "nsq.lookupd-http-addresses | http://         | nsq.lookupd-http-addresses: 'http://' is not an nsqlookupd HTTP address",
-        "push.headers             | X-Env prod       | push.headers: 'X-Env prod' is not a header: allowed 'Name: value' pairs separated by ';'",
+        "dead-letter.uri          | nsq:a#ephemeral.dead-letter | dead-letter.uri 'nsq:a#ephemeral.dead-letter' names the topic 'a#ephemeral.dead-letter', which is not a valid NSQ topic",
+        "nsq.lookupd-http-addresses | http://         | nsq.lookupd-http-addresses 'http://' is not a list of nsqlookupd addresses",
+        "push.headers             | X-Env prod       | push.headers 'X-Env prod' is not a list of headers: allowed 'Name: value' pairs separated by ';'",
         "push.proxy               | proxyhost        | push.proxy 'proxyhost' is not an address of the form host:port: allowed host:port, or empty",
         "push.trust-store         | /no/such.p12     | push.trust-store '/no/such.p12' is not a readable file",
-        "push.redeliveries        | 60               | push.redeliveries 60 with push.timeout 15000 and push.redelivery-delay 500: one attempt can take 4158500 ms, above nsqd's default --max-msg-timeout of 900000 ms",
+        "push.redeliveries        | 60               | push.redeliveries 60 with push.timeout 15s and push.redelivery-delay 500ms: one attempt can take 1h9m18s500ms, above nsqd's default --max-msg-timeout of 15m",
+        "routes.reload-enabled    | yes              | routes.reload-enabled 'yes' is not a boolean: allowed true, false",
     })
     void aBadSettingStopsStartupWithOneLineNamingIt(String key, String value, String expected) throws Exception {
-        int exitCode = NsqPushMain.run(new String[0], Map.of(key, value, "routes.reload-enabled", "false"));
+        Map<String, String> settings = new java.util.HashMap<>(Map.of("routes.reload-enabled", "false"));
+        settings.put(key, value);
+        int exitCode = NsqPushMain.run(new String[0], settings);
 
         assertEquals(NsqPushMain.EXIT_INVALID_SETTING, exitCode);
         List<CapturedLogs.Line> errors = logs.lines().stream().filter(l -> l.level().isMoreSpecificThan(Level.WARN))
                 .toList();
         assertEquals(1, errors.size(), "one line, got: " + errors);
         assertEquals(true, errors.get(0).message().startsWith("Invalid setting: " + expected), errors.get(0).message());
+        assertEquals(false, errors.get(0).message().contains("pw@") || errors.get(0).message().contains("t0ken"),
+                "secrets in URLs are masked: " + errors.get(0).message());
     }
 }

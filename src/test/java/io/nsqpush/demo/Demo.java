@@ -26,7 +26,7 @@ public final class Demo {
         try (TestNsqd nsqd = TestNsqd.start()) {
             int httpPort = freePort();
             say("test nsqd listening on " + nsqd.address() + "; sample receiver on http://127.0.0.1:" + httpPort);
-            Main bridge = NsqPushMain.create(Map.ofEntries(
+            Main bridge = NsqPushMain.create(Map.of(), Map.ofEntries(
                     Map.entry("nsq.topic", TOPIC),
                     Map.entry("nsq.channel", "json"),
                     Map.entry("nsq.nsqd-tcp-addresses", nsqd.address()),

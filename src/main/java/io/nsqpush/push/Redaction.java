@@ -1,0 +1,32 @@
+package io.nsqpush.push;
+
+import org.apache.camel.util.URISupport;
+
+import java.util.regex.Pattern;
+
+/**
+ * Hides secrets in URIs before they reach a log line, a metric label or a dead-letter record: Camel's own sanitizer
+ * (query parameters named like password, token, secret, apikey, ...; the password in user-info) plus what webhook URLs
+ * carry that it leaves alone: any user-info ({@code https://TOKEN@host}) and parameters such as {@code key} or
+ * {@code sig}.
+ */
+public final class Redaction {
+
+    public static final String MASK = "xxxxxx";
+    private static final Pattern USER_INFO = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@]*@");
+    private static final Pattern EXTRA = Pattern.compile("([?&](?:key|sig|signature|auth|code|credentials?|pass|pwd)"
+            + ")=[^&#]*", Pattern.CASE_INSENSITIVE);
+
+    private Redaction() {
+    }
+
+    /** @return the URI with every secret part replaced by {@value #MASK}; null stays null */
+    public static String uri(String uri) {
+        if (uri == null) {
+            return null;
+        }
+        String masked = URISupport.sanitizeUri(uri);
+        masked = USER_INFO.matcher(masked).replaceFirst("$1" + MASK + "@");
+        return EXTRA.matcher(masked).replaceAll("$1=" + MASK);
+    }
+}
