@@ -1,0 +1,128 @@
+package io.nsqpush.component;
+
+import java.util.List;
+
+/**
+ * How a consumer's maxInFlight is spread as RDY over its nsqd connections, as go-nsq does it, with one guarantee more:
+ * the messages nsqd may have in flight over all connections never exceed maxInFlight.
+ * <ul>
+ *   <li>Fewer connections than maxInFlight: each gets a share of max(1, maxInFlight / n) (the remainder one each to the
+ *   first). A connection's worst case is max(in flight, RDY), so a newcomer's RDY grows only as the others drain.</li>
+ *   <li>More connections than maxInFlight: at most maxInFlight of them get RDY 1. Every {@link #REDISTRIBUTE_NANOS}
+ *   a connection idle for {@link #IDLE_NANOS} gives its 1 back, and the free window goes to connections that have
+ *   none, starting after the last one served, so that every nsqd gets its turn (go-nsq's rdy redistribution).</li>
+ *   <li>Paused (the downstream is unavailable): RDY 0 everywhere. Probing without a held message: RDY 1 on one
+ *   connection, the next in turn, while no message is in flight.</li>
+ * </ul>
+ * Not thread-safe: the consumer calls it under its lock.
+ */
+final class ReadyWindow {
+
+    /** go-nsq's rdy_redistribute_interval. */
+    static final long REDISTRIBUTE_NANOS = 5_000_000_000L;
+    /** go-nsq's low_rdy_idle_timeout. */
+    static final long IDLE_NANOS = 10_000_000_000L;
+
+    enum Mode { RUNNING, PAUSED, PROBE }
+
+    /** One live connection as the window sees it. */
+    record Link(int inFlight, int ready, long lastMessageNanos) {
+        int worstCase() {
+            return Math.max(inFlight, ready);
+        }
+    }
+
+    private final int maxInFlight;
+    /** Where the next free RDY 1 goes when connections outnumber the window (and where the next probe goes). */
+    private int cursor;
+    private long lastRedistribution = Long.MIN_VALUE;
+
+    ReadyWindow(int maxInFlight) {
+        this.maxInFlight = maxInFlight;
+    }
+
+    /**
+     * @param links   the live connections, in a stable order
+     * @param orphans messages still being processed whose connection is gone: they hold part of the window
+     * @return the RDY each link should have now; {@code starved()} of the result says whether a link is below its
+     *         share (then every finished message is a reason to plan again)
+     */
+    Plan plan(List<Link> links, int orphans, Mode mode, long now) {
+        int n = links.size();
+        int[] ready = new int[n];
+        if (n == 0 || mode == Mode.PAUSED) {
+            return new Plan(ready, false);
+        }
+        if (mode == Mode.PROBE) {
+            boolean anyInFlight = orphans > 0 || links.stream().anyMatch(l -> l.inFlight() > 0);
+            if (!anyInFlight) {
+                ready[Math.floorMod(cursor++, n)] = 1;
+            }
+            return new Plan(ready, false);
+        }
+        return n > maxInFlight ? rotate(links, orphans, now) : split(links, orphans);
+    }
+
+    private Plan split(List<Link> links, int orphans) {
+        int n = links.size();
+        int[] ready = new int[n];
+        int[] share = new int[n];
+        int free = maxInFlight - Math.max(0, orphans);
+        for (int i = 0; i < n; i++) {
+            share[i] = Math.max(1, maxInFlight / n + (i < maxInFlight % n ? 1 : 0));
+            // lowering is always safe; a link above its share keeps only its share
+            ready[i] = Math.min(links.get(i).ready(), share[i]);
+            free -= Math.max(links.get(i).inFlight(), ready[i]);
+        }
+        boolean starved = false;
+        for (int i = 0; i < n; i++) {
+            Link link = links.get(i);
+            if (ready[i] < share[i]) {
+                int worstCase = Math.max(link.inFlight(), ready[i]);
+                int target = Math.min(share[i], worstCase + Math.max(0, free));
+                if (target > ready[i]) {
+                    free -= Math.max(link.inFlight(), target) - worstCase;
+                    ready[i] = target;
+                }
+                starved |= ready[i] < share[i];
+            }
+        }
+        return new Plan(ready, starved);
+    }
+
+    private Plan rotate(List<Link> links, int orphans, long now) {
+        int n = links.size();
+        int[] ready = new int[n];
+        boolean redistribute = now - lastRedistribution >= REDISTRIBUTE_NANOS;
+        if (redistribute) {
+            lastRedistribution = now;
+        }
+        boolean someoneWaits = links.stream().anyMatch(l -> l.ready() == 0 && l.inFlight() == 0);
+        int free = maxInFlight - Math.max(0, orphans);
+        boolean[] released = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            Link link = links.get(i);
+            boolean idle = link.inFlight() == 0 && now - link.lastMessageNanos() >= IDLE_NANOS;
+            // at each redistribution the window moves on: idle links, and busy ones when another nsqd waits
+            released[i] = link.ready() > 0 && redistribute && (idle || someoneWaits);
+            ready[i] = link.ready() > 0 && !released[i] ? 1 : 0;
+            free -= Math.max(link.inFlight(), ready[i]);
+        }
+        // links that waited get the free window first, in turn from the cursor; the released ones after them
+        for (int pass = 0; pass < 2 && free > 0; pass++) {
+            for (int k = 0; k < n && free > 0; k++) {
+                int i = Math.floorMod(cursor + k, n);
+                if (ready[i] == 0 && links.get(i).inFlight() == 0 && released[i] == (pass == 1)) {
+                    ready[i] = 1;
+                    free--;
+                    cursor = i + 1;
+                }
+            }
+        }
+        return new Plan(ready, false);
+    }
+
+    /** The RDY per link, and whether some link waits for the window (re-plan when a message finishes). */
+    record Plan(int[] ready, boolean starved) {
+    }
+}

@@ -1,0 +1,126 @@
+package io.nsqpush.component;
+
+import io.nsqpush.component.ReadyWindow.Link;
+import io.nsqpush.component.ReadyWindow.Mode;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReadyWindowTest {
+
+    private static final long S = 1_000_000_000L;
+
+    private static Link idle() {
+        return new Link(0, 0, 0);
+    }
+
+    @Test
+    void splitsLikeGoNsqWithTheRemainderToTheFirst() {
+        ReadyWindow window = new ReadyWindow(5);
+        ReadyWindow.Plan plan = window.plan(List.of(idle(), idle()), 0, Mode.RUNNING, 0);
+        assertArrayEquals(new int[] {3, 2}, plan.ready());
+        assertFalse(plan.starved());
+        assertArrayEquals(new int[] {200}, new ReadyWindow(200).plan(List.of(idle()), 0, Mode.RUNNING, 0).ready());
+    }
+
+    @Test
+    void aNewcomerGetsItsShareOnlyAsTheOthersDrain() {
+        ReadyWindow window = new ReadyWindow(10);
+        // the first link holds the whole window with 10 in flight; a second one comes up
+        ReadyWindow.Plan plan = window.plan(List.of(new Link(10, 10, 0), idle()), 0, Mode.RUNNING, 0);
+        assertArrayEquals(new int[] {5, 0}, plan.ready());
+        assertTrue(plan.starved(), "the newcomer waits below its share");
+        // 6 of the first link's messages finished: 4 in flight, RDY 5 -> worst case 5, so 5 are free
+        plan = window.plan(List.of(new Link(4, 5, 0), idle()), 0, Mode.RUNNING, 0);
+        assertArrayEquals(new int[] {5, 5}, plan.ready());
+        assertFalse(plan.starved());
+    }
+
+    @Test
+    void theWorstCaseSumNeverExceedsMaxInFlight() {
+        ReadyWindow window = new ReadyWindow(7);
+        java.util.Random random = new java.util.Random(7);
+        for (int round = 0; round < 2000; round++) {
+            int n = 1 + random.nextInt(6);
+            List<Link> links = new ArrayList<>();
+            int budget = 7;
+            for (int i = 0; i < n; i++) {
+                int ready = random.nextInt(4);
+                int inFlight = Math.min(budget, random.nextInt(4));
+                budget -= Math.max(inFlight, ready);
+                links.add(new Link(inFlight, Math.max(0, Math.min(ready, budget + ready)), 0));
+            }
+            int orphans = random.nextInt(3);
+            int[] ready = window.plan(links, orphans, Mode.RUNNING, round * S).ready();
+            int worst = orphans;
+            for (int i = 0; i < n; i++) {
+                worst += Math.max(links.get(i).inFlight(), ready[i]);
+            }
+            int before = orphans + links.stream().mapToInt(Link::worstCase).sum();
+            assertTrue(worst <= Math.max(7, before), "round " + round + ": " + links + " -> " + Arrays.toString(ready));
+        }
+    }
+
+    @Test
+    void orphansStillBeingProcessedHoldPartOfTheWindow() {
+        assertArrayEquals(new int[] {3}, new ReadyWindow(5).plan(List.of(idle()), 2, Mode.RUNNING, 0).ready());
+    }
+
+    @Test
+    void pausedMeansRdyZeroEverywhere() {
+        assertArrayEquals(new int[] {0, 0},
+                new ReadyWindow(5).plan(List.of(new Link(1, 3, 0), idle()), 0, Mode.PAUSED, 0).ready());
+    }
+
+    @Test
+    void aProbeAsksOneConnectionForOneMessageInTurn() {
+        ReadyWindow window = new ReadyWindow(5);
+        List<Link> links = List.of(idle(), idle(), idle());
+        assertArrayEquals(new int[] {1, 0, 0}, window.plan(links, 0, Mode.PROBE, 0).ready());
+        assertArrayEquals(new int[] {0, 1, 0}, window.plan(links, 0, Mode.PROBE, 0).ready());
+        // while a message is in flight no more is asked for
+        assertArrayEquals(new int[] {0, 0, 0}, window.plan(List.of(new Link(1, 0, 0), idle(), idle()), 0, Mode.PROBE, 0)
+                .ready());
+    }
+
+    @Test
+    void moreConnectionsThanTheWindowGetRdyOneInTurnAndTheSumStaysWithinIt() {
+        ReadyWindow window = new ReadyWindow(2);
+        List<Link> links = new ArrayList<>(List.of(idle(), idle(), idle(), idle(), idle()));
+        Set<Integer> served = new HashSet<>();
+        long now = 0;
+        for (int round = 0; round < 6; round++) {
+            int[] ready = window.plan(links, 0, Mode.RUNNING, now).ready();
+            assertEquals(2, Arrays.stream(ready).sum(), "round " + round + ": " + Arrays.toString(ready));
+            for (int i = 0; i < ready.length; i++) {
+                if (ready[i] == 1) {
+                    served.add(i);
+                }
+                // the links keep what they were given, a message each just arrived and was answered
+                links.set(i, new Link(0, ready[i], ready[i] == 1 ? now : links.get(i).lastMessageNanos()));
+            }
+            now += ReadyWindow.REDISTRIBUTE_NANOS;
+        }
+        assertEquals(Set.of(0, 1, 2, 3, 4), served, "every nsqd gets its turn");
+    }
+
+    @Test
+    void betweenRedistributionsTheHoldersKeepTheWindow() {
+        ReadyWindow window = new ReadyWindow(1);
+        assertArrayEquals(new int[] {1, 0}, window.plan(List.of(idle(), idle()), 0, Mode.RUNNING, 0).ready());
+        assertArrayEquals(new int[] {1, 0},
+                window.plan(List.of(new Link(1, 1, S), idle()), 0, Mode.RUNNING, S).ready());
+        // at the next redistribution the busy holder gives its 1 back, but its message still counts: nothing free
+        assertArrayEquals(new int[] {0, 0}, window.plan(List.of(new Link(1, 1, S), idle()), 0, Mode.RUNNING,
+                ReadyWindow.REDISTRIBUTE_NANOS + S).ready());
+    }
+}
