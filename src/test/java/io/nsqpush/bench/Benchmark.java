@@ -2,6 +2,7 @@ package io.nsqpush.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nsqpush.bench.Results.Target;
 
 import java.io.File;
 import java.io.IOException;
@@ -10,48 +11,78 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleFunction;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static io.nsqpush.bench.Results.NSQ_PUSH;
+import static io.nsqpush.bench.Results.NSQ_TO_HTTP;
+import static io.nsqpush.bench.Results.format;
 
 /**
  * The benchmark driver: {@code mvn -q -DskipTests package exec:exec@bench} (README, "Benchmark").
  * <p>
- * Starts the test nsqd (unless NSQD=host:port names a real one) and {@link BenchEndpoint} as processes, then runs the
- * packaged bridge jar as a process of its own in three phases, each on a fresh topic:
- * <ol>
- *   <li>N messages waiting, instant endpoint: launch → first delivery; messages/s cold (first half) and warm (second
- *   half: a fresh JVM spends about a third of its CPU in the JIT compiler at first);</li>
- *   <li>N messages waiting, 20 ms endpoint, max-in-flight 200: messages/s over the second half against the bound
- *   200 / 20 ms;</li>
- *   <li>RATE msg/s for DURATION s, instant endpoint: end-to-end latency publish → endpoint receipt.</li>
- * </ol>
- * Peak RSS and heap of each bridge are sampled throughout. Prints one Markdown table. Every wait has a deadline and
- * every process is stopped at the end, also on failure or Ctrl-C.
+ * Runs nsq-push (the packaged jar with its default JVM settings) and NSQ's own nsq_to_http on the same workload, one
+ * bridge process after the other, against the same nsqd and the same {@link BenchEndpoint}:
+ * <ul>
+ *   <li>A: a backlog of N messages, instant endpoint;</li>
+ *   <li>B: a backlog of N2, the endpoint answering after 20 ms (the bound: 200 in flight / 20 ms = 10,000/s);</li>
+ *   <li>C: a backlog of N3, after 100 ms (2,000/s);</li>
+ *   <li>D: RATE msg/s for DURATION s after a 3 s warm-up, instant endpoint: latency publish → receipt.</li>
+ * </ul>
+ * A drain is measured from launch to its last delivery and over its second half (warm: a fresh JVM spends a good
+ * share of its first seconds in the JIT compiler), with the bridge's CPU time and peak RSS from /proc. Every case has
+ * a fresh topic whose channel exists before anything is published. The nsqd is NSQD=host:port if given, else a real
+ * nsqd if one is on PATH, else the test nsqd ({@link BenchNsqd}). The table (medians over ROUNDS) is printed and
+ * written to target/bench/results.md. Every wait has a deadline and every process is stopped at the end, also on
+ * failure or Ctrl-C.
  */
 public final class Benchmark {
 
     private static final String JAR = "target/nsq-push.jar";
+    private static final String CHANNEL = "bench";
     private static final int MAX_IN_FLIGHT = 200;
     private static final int BODY_BYTES = 100;
-    /** A drain that delivers nothing new for this long has stalled: the phase ends with what it got. */
+    /** A wait that sees nothing new arrive for this long has stalled: the case ends with what it got. */
     private static final long STALL_MS = 15_000;
+    private static final long DEADLINE_MS = 600_000;
+    /** Short, so that the CPU time read after a poll belongs to the count it saw; /stats costs the endpoint little. */
+    private static final long POLL_MS = 50;
+    private static final List<String> SETTINGS =
+            List.of("N", "N2", "N3", "RATE", "DURATION", "ROUNDS", "FORMAT", "CASES", "BRIDGES", "NSQD", "BRIDGE_OPTS");
 
     private final int n = intEnv("N", 100_000);
+    private final int n2 = intEnv("N2", 60_000);
+    private final int n3 = intEnv("N3", 30_000);
     private final int rate = intEnv("RATE", 1_000);
     private final int duration = intEnv("DURATION", 20);
-    private final String format = env("FORMAT", "JSON");
+    private final int rounds = intEnv("ROUNDS", 1);
+    private final String pushFormat = env("FORMAT", "SIMPLIFIED");
+    private final List<String> cases = List.of(env("CASES", "A,B,C,D").split("\\s*,\\s*"));
+    private final List<String> bridges = new ArrayList<>(List.of(env("BRIDGES", NSQ_PUSH + "," + NSQ_TO_HTTP)
+            .split("\\s*,\\s*")));
     private final String runId = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     private final Processes processes = new Processes();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
     private final ObjectMapper json = new ObjectMapper();
-    private final Map<String, String> results = new LinkedHashMap<>();
-    private final List<String> memory = new ArrayList<>();
+    private final Results results = new Results();
+    private final Map<String, String> commands = new LinkedHashMap<>();
+    private final List<String> warnings = new ArrayList<>();
     private String nsqd;
+    private String nsqdKind;
     private String endpoint;
+    private Process endpointProcess;
+    private Publisher publisher;
 
     public static void main(String[] args) throws Exception {
         Benchmark benchmark = new Benchmark();
@@ -64,217 +95,233 @@ public final class Benchmark {
     }
 
     private void run() throws Exception {
+        String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        String load = Processes.output("uptime").orElse("?");
         if (!new File(JAR).isFile()) {
             throw new IllegalStateException(JAR + " is missing: run from the project root after mvn package");
         }
-        nsqd = System.getenv("NSQD");
-        if (nsqd == null || nsqd.isBlank()) {
-            Process p = processes.startClass("nsqd", List.of("-Xmx2g"), BenchNsqd.class);
-            nsqd = Processes.awaitLine("nsqd", p, "ready ", 30);
+        if (!List.of("A", "B", "C", "D").containsAll(cases)
+                || !List.of(NSQ_PUSH, NSQ_TO_HTTP).containsAll(bridges)) {
+            throw new IllegalArgumentException("CASES is a subset of A,B,C,D and BRIDGES of nsq-push,nsq_to_http");
         }
-        Process e = processes.startClass("endpoint", List.of("-Xmx512m",
-                // the bridge keeps up to max-in-flight connections alive; the JDK server's default keeps only 200
-                "-Dsun.net.httpserver.maxIdleConnections=1000"), BenchEndpoint.class);
-        endpoint = "http://127.0.0.1:" + Processes.awaitLine("endpoint", e, "ready ", 30);
-        say("nsqd " + nsqd + " (" + (System.getenv("NSQD") == null ? "test nsqd, own JVM" : "given by NSQD")
-                + "), endpoint " + endpoint + ", N=" + n + ", format " + format + "; logs in target/bench/");
-
-        try (Publisher publisher = new Publisher(nsqd)) {
-            instantEndpoint(publisher);
-            slowEndpoint(publisher);
-            latency(publisher);
+        if (!bridges.contains(NSQ_TO_HTTP)) {
+            results.notRun(NSQ_TO_HTTP, "not in BRIDGES");
+        } else if (!onPath(NSQ_TO_HTTP)) {
+            bridges.remove(NSQ_TO_HTTP);
+            results.notRun(NSQ_TO_HTTP, "not on PATH");
         }
-        printTable();
-    }
-
-    /** Phase 1: N waiting messages, an instant endpoint: start-up time and drain rate. */
-    private void instantEndpoint(Publisher publisher) throws Exception {
-        String topic = "bench1-" + runId;
-        control("/config?latency=0");
-        control("/reset");
-        say("phase 1: publishing " + n + " messages of " + BODY_BYTES + " bytes to " + topic);
-        publisher.publishBulk(topic, n, BODY_BYTES);
-        long launched = System.currentTimeMillis();
-        Bridge bridge = launch("bridge-1-instant", topic);
-        try {
-            // the first half warms the JIT up (a cold JVM spends a third of its CPU compiling): measure the second
-            JsonNode warm = awaitCount(n / 2, 180);
-            results.put("startup: launch → first delivery", (warm.get("firstMs").asLong() - launched) + " ms");
-            results.put("instant endpoint, cold (first " + warm.get("count").asInt() + ")",
-                    String.format(Locale.ROOT, "%,.0f msg/s", warm.get("rate").asDouble()));
-            control("/reset");
-            JsonNode stats = awaitDrained(180);
-            results.put("instant endpoint, warm (next " + stats.get("count").asInt() + ")",
-                    String.format(Locale.ROOT, "%,.0f msg/s (steady 10–90 %%: %,.0f)",
-                            stats.get("rate").asDouble(), stats.get("steadyRate").asDouble()));
-        } finally {
-            bridge.stop("1 instant");
+        if (!bridges.contains(NSQ_PUSH)) {
+            results.notRun(NSQ_PUSH, "not in BRIDGES");
         }
-    }
+        startNsqd();
+        // C1 only: C2 would spend seconds of CPU compiling the endpoint during the first case, next to its bridge
+        endpointProcess = processes.startClass("endpoint", List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"),
+                BenchEndpoint.class);
+        endpoint = "http://127.0.0.1:" + Processes.awaitLine("endpoint", endpointProcess, "ready ", 30);
+        say("nsqd " + nsqd + " (" + nsqdKind + "), endpoint " + endpoint + ", bridges " + bridges + ", cases " + cases
+                + ", " + rounds + " round(s); logs in " + Processes.LOGS);
 
-    /** Phase 2: a 20 ms endpoint: how close to 200 in flight / 20 ms = 10,000/s, after N/2 warm-up messages. */
-    private void slowEndpoint(Publisher publisher) throws Exception {
-        String topic = "bench2-" + runId;
-        int warmup = Math.max(1, n / 2);
-        int count = Math.max(1, n / 2);
-        control("/config?latency=20");
-        control("/reset");
-        say("phase 2: publishing " + warmup + " + " + count + " messages to " + topic + ", endpoint answers after 20 ms");
-        publisher.publishBulk(topic, warmup + count, BODY_BYTES);
-        Bridge bridge = launch("bridge-2-20ms", topic);
-        try {
-            awaitCount(warmup, 180);
-            control("/reset");
-            JsonNode stats = awaitDrained(180);
-            double steady = stats.get("steadyRate").asDouble();
-            results.put("20 ms endpoint, max-in-flight 200 (" + stats.get("count").asInt() + " msgs)",
-                    String.format(Locale.ROOT, "%,.0f msg/s steady 10–90 %% (whole drain %,.0f)",
-                            steady, stats.get("rate").asDouble()));
-            results.put("efficiency vs 200 / 20 ms = 10,000/s",
-                    String.format(Locale.ROOT, "%.0f %%", steady / 100.0));
-        } finally {
-            control("/config?latency=0");
-            bridge.stop("2 20ms");
-        }
-    }
-
-    /** Phase 3: a running bridge, RATE msg/s: NSQ publish → endpoint receipt, after a short warm-up. */
-    private void latency(Publisher publisher) throws Exception {
-        String topic = "bench3-" + runId;
-        control("/config?latency=0");
-        Bridge bridge = launch("bridge-3-latency", topic);
-        try {
-            bridge.awaitHealthy(60);
-            say("phase 3: warm-up, then " + rate + " msg/s for " + duration + " s to " + topic);
-            int warmup = publisher.publishPaced(topic, rate, 3);
-            control("/reset");
-            awaitQuiet(5);
-            control("/reset");
-            int sent = publisher.publishPaced(topic, rate, duration);
-            JsonNode stats = awaitCount(sent, 60);
-            results.put("latency p50 / p99 / max at " + rate + " msg/s (" + stats.get("latencyCount").asInt()
-                            + " msgs, after " + warmup + " warm-up)",
-                    millis(stats.get("p50")) + " / " + millis(stats.get("p99")) + " / " + millis(stats.get("max"))
-                            + " ms");
-        } finally {
-            bridge.stop("3 latency");
-        }
-    }
-
-    // ---------------------------------------------------------------- the bridge process
-
-    private Bridge launch(String name, String topic) throws IOException {
-        int managementPort = freePort();
-        List<String> jvm = new java.util.ArrayList<>(List.of("-Xmx256m",
-                "-Dnsq.topic=" + topic,
-                "-Dnsq.channel=bench",
-                "-Dnsq.nsqd-tcp-addresses=" + nsqd,
-                "-Dnsq.max-in-flight=" + MAX_IN_FLIGHT,
-                "-Dpush.url=" + endpoint + "/push",
-                "-Dpush.format=" + format,
-                "-Dstatus.interval=0",
-                "-Droutes.reload-enabled=false",
-                "-Dcamel.management.host=127.0.0.1",
-                "-Dcamel.management.port=" + managementPort));
-        // e.g. BRIDGE_OPTS="-XX:StartFlightRecording=filename=target/bench/bridge.jfr,settings=profile" to profile
-        String extra = System.getenv("BRIDGE_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            jvm.addAll(List.of(extra.trim().split("\\s+")));
-        }
-        Process process = processes.startJar(name, JAR, jvm);
-        return new Bridge(process, managementPort, new BridgeSampler(process, managementPort));
-    }
-
-    private final class Bridge {
-        final Process process;
-        final int managementPort;
-        final BridgeSampler sampler;
-
-        Bridge(Process process, int managementPort, BridgeSampler sampler) {
-            this.process = process;
-            this.managementPort = managementPort;
-            this.sampler = sampler;
-        }
-
-        void awaitHealthy(int seconds) throws Exception {
-            long deadline = System.currentTimeMillis() + seconds * 1000L;
-            while (System.currentTimeMillis() < deadline && process.isAlive()) {
-                HttpResponse<String> health = get("http://127.0.0.1:" + managementPort + "/observe/health");
-                if (health != null && health.statusCode() == 200) {
-                    return;
+        try (Publisher p = new Publisher(nsqd)) {
+            publisher = p;
+            for (int round = 1; round <= rounds; round++) {
+                for (String c : cases) {
+                    for (String bridge : bridges) {
+                        runCase(c, bridge, round);
+                    }
                 }
-                Thread.sleep(100);
             }
-            throw new IllegalStateException("bridge not healthy within " + seconds + " s; see target/bench/");
         }
+        String report = results.markdown() + "\n" + footer(started, load);
+        System.out.println();
+        System.out.println(report);
+        Files.writeString(Processes.LOGS.resolve("results.md"), report);
+    }
 
-        void stop(String phase) {
-            sampler.close();
-            memory.add(phase + ": " + sampler.peakRssMiB() + " / " + sampler.peakHeapMiB());
+    private void runCase(String c, String bridge, int round) {
+        String name = c + "-" + bridge + "-r" + round;
+        String topic = "bench-" + runId + "-" + round + c + "-" + bridge;
+        say(name + ": topic " + topic);
+        try {
+            switch (c) {
+                case "A" -> drain(format("A instant, %,d msgs", n), bridge, name, topic, n, 0);
+                case "B" -> drain(format("B 20 ms, %,d msgs", n2), bridge, name, topic, n2, 20);
+                case "C" -> drain(format("C 100 ms, %,d msgs", n3), bridge, name, topic, n3, 100);
+                default -> latency(bridge, name, topic);
+            }
+        } catch (Exception ex) {
+            warn(name + " failed: " + ex);
+        }
+    }
+
+    // ---------------------------------------------------------------- the cases
+
+    /**
+     * A–C: a backlog of {@code count} messages waits for a bridge launched afterwards. CPU time is read at launch, at
+     * the half (the first poll that sees half of them arrived) and when all arrived; peak RSS just before the stop.
+     * The endpoint's CPU per request shows what each bridge's way of using connections costs the receiving side.
+     */
+    private void drain(String label, String bridge, String name, String topic, int count, int latencyMs)
+            throws Exception {
+        publisher.createChannel(topic, CHANNEL);
+        publisher.publishBulk(topic, count, BODY_BYTES);
+        control("/config?latency=" + latencyMs);
+        control("/reset");
+        long endpointCpu = Processes.cpuMicros(endpointProcess);
+        long launched = System.currentTimeMillis();
+        Process process = launch(bridge, name, topic);
+        try {
+            long cpuAtLaunch = Processes.cpuMicros(process);
+            JsonNode half = awaitCount(name, process, count / 2);
+            long cpuAtHalf = Processes.cpuMicros(process);
+            JsonNode end = awaitCount(name, process, count);
+            long cpuAtEnd = Processes.cpuMicros(process);
+            endpointCpu = Processes.cpuMicros(endpointProcess) - endpointCpu;
+            double rssMiB = Processes.peakRssKiB(process) / 1024.0;
+
+            int delivered = end.get("count").asInt();
+            int warm = delivered - half.get("count").asInt();
+            double bound = latencyMs == 0 ? 0 : MAX_IN_FLIGHT * 1000.0 / latencyMs;
+            DoubleFunction<String> rate = v -> bound == 0 ? format("%,.0f msg/s", v)
+                    : format("%,.0f msg/s (%.0f %% of %,.0f)", v, 100 * v / bound, bound);
+            results.add(label + ": launch → first delivery", bridge, end.get("firstMs").asLong() - launched,
+                    v -> format("%,.0f ms", v), Target.atMost("≤ 1.5 s", 1500));
+            results.add(label + ": msg/s launch → drained", bridge,
+                    perSecond(delivered, end.get("lastMs").asLong() - launched), rate,
+                    latencyMs <= 20 ? Target.ratioAtLeast("≥ 1.3 × nsq_to_http", 1.3) : null);
+            results.add(label + ": msg/s warm (2nd half)", bridge,
+                    perSecond(warm, end.get("lastMs").asLong() - half.get("lastMs").asLong()), rate,
+                    latencyMs == 100 ? Target.atLeast("≥ 97 % of 2,000/s", 0.97 * bound) : null);
+            results.add(label + ": CPU µs/msg launch → drained", bridge,
+                    (double) (cpuAtEnd - cpuAtLaunch) / delivered, v -> format("%,.1f µs", v), null);
+            results.add(label + ": CPU µs/msg warm", bridge, (double) (cpuAtEnd - cpuAtHalf) / warm,
+                    v -> format("%,.1f µs", v), Target.ratioAtMost("≤ 0.5 × nsq_to_http", 0.5));
+            results.add(label + ": peak RSS", bridge, rssMiB, v -> format("%,.0f MiB", v),
+                    Target.atMost("≤ 256 MiB", 256));
+            results.add(label + ": HTTP connections opened", bridge, end.get("connections").asDouble(),
+                    v -> format("%,.0f", v), null);
+            results.add(label + ": endpoint CPU µs/request", bridge, (double) endpointCpu / delivered,
+                    v -> format("%,.1f µs", v), null);
+        } finally {
             processes.stop(process, 40);
         }
     }
 
+    /**
+     * D: a running bridge, RATE msg/s: publish → endpoint receipt. The bridge is up once a first message arrives;
+     * then 3 s at RATE warm it up, and once those arrived the measured DURATION s start.
+     */
+    private void latency(String bridge, String name, String topic) throws Exception {
+        publisher.createChannel(topic, CHANNEL);
+        control("/config?latency=0");
+        control("/reset");
+        Process process = launch(bridge, name, topic);
+        try {
+            awaitCount(name, process, publisher.publishPaced(topic, 1, 1)); // one message
+            awaitCount(name, process, 1 + publisher.publishPaced(topic, rate, 3));
+            control("/reset");
+            JsonNode stats = awaitCount(name, process, publisher.publishPaced(topic, rate, duration));
+            String label = format("D %,d msg/s × %d s: latency ", rate, duration);
+            DoubleFunction<String> millis = v -> v < 1 ? "<1 ms" : format("%,.0f ms", v);
+            results.add(label + "p50", bridge, stats.get("p50").asDouble(), millis, null);
+            results.add(label + "p99", bridge, stats.get("p99").asDouble(), millis, null);
+            results.add(label + "max", bridge, stats.get("max").asDouble(), millis, null);
+        } finally {
+            processes.stop(process, 40);
+        }
+    }
+
+    /** nsq-push as the README runs it, with no JVM tuning (BRIDGE_OPTS only for profiling), or nsq_to_http. */
+    private Process launch(String bridge, String name, String topic) throws IOException {
+        List<String> command = new ArrayList<>();
+        if (bridge.equals(NSQ_TO_HTTP)) {
+            command.addAll(List.of(NSQ_TO_HTTP, "--topic=" + topic, "--channel=" + CHANNEL,
+                    "--nsqd-tcp-address=" + nsqd, "--post=" + endpoint + "/push", "--n=" + MAX_IN_FLIGHT,
+                    "--max-in-flight=" + MAX_IN_FLIGHT));
+        } else {
+            command.add(Processes.JAVA);
+            // e.g. BRIDGE_OPTS="-XX:StartFlightRecording=filename=target/bench/,settings=profile"
+            String extra = env("BRIDGE_OPTS", "");
+            if (!extra.isEmpty()) {
+                command.addAll(List.of(extra.split("\\s+")));
+            }
+            command.addAll(List.of("-Dnsq.topic=" + topic, "-Dnsq.channel=" + CHANNEL,
+                    "-Dnsq.nsqd-tcp-addresses=" + nsqd, "-Dnsq.max-in-flight=" + MAX_IN_FLIGHT,
+                    "-Dpush.url=" + endpoint + "/push", "-Dpush.format=" + pushFormat, "-Dstatus.interval=0",
+                    "-Droutes.reload-enabled=false", "-Dcamel.management.host=127.0.0.1",
+                    "-Dcamel.management.port=" + freePort(), "-jar", JAR));
+        }
+        commands.put(bridge, String.join(" ", command));
+        return processes.start(name, command);
+    }
+
+    // ---------------------------------------------------------------- nsqd
+
+    /** NSQD=host:port, else a real nsqd on PATH (memory only, fresh data path), else the test nsqd. */
+    private void startNsqd() throws Exception {
+        nsqd = env("NSQD", "");
+        if (!nsqd.isEmpty()) {
+            nsqdKind = "given by NSQD";
+            return;
+        }
+        if (!onPath("nsqd")) {
+            Process p = processes.startClass("nsqd", List.of("-Xmx2g"), BenchNsqd.class);
+            nsqd = Processes.awaitLine("nsqd", p, "ready ", 30);
+            nsqdKind = "the test nsqd in its own JVM: no nsqd on PATH";
+            return;
+        }
+        int tcpPort = freePort();
+        int httpPort = freePort();
+        // a backlog that fits --mem-queue-size never touches the disk: the bridges are measured, not nsqd's disk
+        List<String> command = List.of("nsqd", "--tcp-address=127.0.0.1:" + tcpPort,
+                "--http-address=127.0.0.1:" + httpPort, "--data-path=" + processes.tempDirectory("bench-nsqd-"),
+                "--mem-queue-size=1000000");
+        Process p = processes.start("nsqd", command);
+        URI ping = URI.create("http://127.0.0.1:" + httpPort + "/ping");
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!"OK".equals(body(get(ping)))) {
+            Processes.checkAlive("nsqd", p);
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("nsqd did not answer " + ping + " within 30 s");
+            }
+            Thread.sleep(50);
+        }
+        nsqd = "127.0.0.1:" + tcpPort;
+        nsqdKind = Processes.output("nsqd", "--version").orElse("nsqd") + ", started here: `"
+                + String.join(" ", command) + "`";
+    }
+
     // ---------------------------------------------------------------- the endpoint
 
-    /** Polls /stats until {@code count} requests arrived, nothing new arrived for STALL_MS, or the deadline. */
-    private JsonNode awaitCount(int count, int seconds) throws Exception {
-        long deadline = System.currentTimeMillis() + seconds * 1000L;
-        long lastProgress = System.currentTimeMillis();
+    /**
+     * Polls /stats until {@code count} requests arrived. When nothing new arrives for STALL_MS (or after DEADLINE_MS)
+     * it warns and returns what arrived: the numbers then cover those.
+     */
+    private JsonNode awaitCount(String name, Process process, int count) throws Exception {
+        long start = System.currentTimeMillis();
+        long lastProgress = start;
         int seen = -1;
-        JsonNode stats = stats();
-        while (stats.get("count").asInt() < count && System.currentTimeMillis() < deadline
-                && System.currentTimeMillis() - lastProgress < STALL_MS) {
-            Thread.sleep(200);
-            stats = stats();
-            if (stats.get("count").asInt() != seen) {
-                seen = stats.get("count").asInt();
-                lastProgress = System.currentTimeMillis();
+        while (true) {
+            JsonNode stats = json.readTree(control("/stats"));
+            int now = stats.get("count").asInt();
+            if (now >= count) {
+                return stats;
             }
-        }
-        if (stats.get("count").asInt() < count) {
-            say("WARNING: only " + stats.get("count").asInt() + " of " + count + " arrived; the numbers cover those");
-        }
-        return stats;
-    }
-
-    /** Waits until the endpoint has received nothing new for a second (the topic is drained), at most {@code seconds}. */
-    private JsonNode awaitDrained(int seconds) throws Exception {
-        long deadline = System.currentTimeMillis() + seconds * 1000L;
-        JsonNode stats = stats();
-        long lastProgress = System.currentTimeMillis();
-        int seen = stats.get("count").asInt();
-        while (System.currentTimeMillis() < deadline && System.currentTimeMillis() - lastProgress < 1000) {
-            Thread.sleep(200);
-            stats = stats();
-            if (stats.get("count").asInt() != seen) {
-                seen = stats.get("count").asInt();
-                lastProgress = System.currentTimeMillis();
+            long t = System.currentTimeMillis();
+            if (now != seen) {
+                seen = now;
+                lastProgress = t;
             }
-        }
-        return stats;
-    }
-
-    /** Waits until the endpoint got nothing for 500 ms (the warm-up's last messages), at most {@code seconds}. */
-    private void awaitQuiet(int seconds) throws Exception {
-        long deadline = System.currentTimeMillis() + seconds * 1000L;
-        int before = -1;
-        while (System.currentTimeMillis() < deadline) {
-            int now = stats().get("count").asInt();
-            if (now == before) {
-                return;
+            if (t - lastProgress > STALL_MS || t - start > DEADLINE_MS) {
+                warn(name + ": only " + now + " of " + count + " arrived; its numbers cover those");
+                return stats;
             }
-            before = now;
-            Thread.sleep(500);
+            Processes.checkAlive(name, process);
+            Thread.sleep(POLL_MS);
         }
-    }
-
-    private JsonNode stats() throws Exception {
-        return json.readTree(control("/stats"));
     }
 
     private String control(String path) throws Exception {
-        HttpResponse<String> response = get(endpoint + path);
+        HttpResponse<String> response = get(URI.create(endpoint + path));
         if (response == null || response.statusCode() != 200) {
             throw new IllegalStateException("endpoint " + path + ": "
                     + (response == null ? "no answer" : "HTTP " + response.statusCode()));
@@ -283,37 +330,67 @@ public final class Benchmark {
     }
 
     /** The answer, or null when nothing listens (yet). */
-    private HttpResponse<String> get(String url) throws Exception {
+    private HttpResponse<String> get(URI uri) throws Exception {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+            return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return null;
         }
     }
 
-    // ---------------------------------------------------------------- output
-
-    private void printTable() {
-        results.put("peak RSS / peak heap used (MiB), bridge -Xmx256m, per phase", String.join("; ", memory));
-        results.put("N; format; nsqd", n + "; " + format + "; " + (System.getenv("NSQD") == null
-                ? "test nsqd (own JVM)" : "NSQD=" + System.getenv("NSQD")));
-        results.put("machine", Runtime.getRuntime().availableProcessors() + " cores, Java "
-                + System.getProperty("java.runtime.version") + " (" + System.getProperty("os.name") + " "
-                + System.getProperty("os.arch") + ")");
-        System.out.println();
-        System.out.println("| metric | value |");
-        System.out.println("|---|---|");
-        results.forEach((k, v) -> System.out.println("| " + k + " | " + v + " |"));
+    private static String body(HttpResponse<String> response) {
+        return response == null ? null : response.body();
     }
 
-    /** Timestamps are whole milliseconds: 0 means under a millisecond, not no time. */
-    private static String millis(JsonNode value) {
-        return value.asLong() == 0 ? "<1" : String.valueOf(value.asLong());
+    // ---------------------------------------------------------------- output
+
+    private String footer(String started, String load) {
+        String settings = SETTINGS.stream().filter(s -> System.getenv(s) != null)
+                .map(s -> s + "=" + quoted(System.getenv(s))).collect(Collectors.joining(" "));
+        String mvn = "mvn " + env("MAVEN_CMD_LINE_ARGS", "-q -DskipTests package exec:exec@bench");
+        List<String> lines = new ArrayList<>(List.of(
+                "- " + started + ", `nproc` " + Processes.output("nproc").orElse("?") + ", `uptime` at start: "
+                        + load,
+                "- Java " + System.getProperty("java.runtime.version") + "; nsqd " + nsqd + ": " + nsqdKind,
+                format("- A: N=%d, B: N2=%d, C: N3=%d, D: RATE=%d msg/s for DURATION=%d s; ROUNDS=%d (medians); "
+                                + "bodies of %d bytes, max-in-flight %d; nsq-push FORMAT=%s (nsq_to_http posts the "
+                                + "body as it is)", n, n2, n3, rate, duration, rounds, BODY_BYTES, MAX_IN_FLIGHT,
+                        pushFormat),
+                "- CPU: utime + stime of the bridge process (/proc/<pid>/stat); warm: the second half of a backlog; "
+                        + "peak RSS: VmHWM; HTTP connections: opened to the endpoint during the drain; endpoint CPU: "
+                        + "the endpoint process's, launch → drained",
+                "- run: `" + (settings.isEmpty() ? "" : settings + " ") + mvn.trim() + "`"));
+        commands.forEach((bridge, command) -> lines.add("- " + bridge + " (last case): `" + command + "`"));
+        results.notRunReasons().forEach((bridge, why) -> lines.add("- " + bridge + ": not run, " + why));
+        warnings.forEach(w -> lines.add("- WARNING: " + w));
+        lines.add("- logs of every process: " + Processes.LOGS + "/");
+        return String.join("\n", lines) + "\n";
+    }
+
+    private static String quoted(String value) {
+        return value.matches("[\\w.,:/=@+-]*") ? value : "'" + value + "'";
+    }
+
+    private void warn(String warning) {
+        warnings.add(warning);
+        say("WARNING: " + warning);
     }
 
     private static void say(String line) {
         System.out.println("==> " + line);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Messages per second over {@code millis}; NaN when there is nothing to divide. */
+    private static double perSecond(int count, long millis) {
+        return count <= 0 || millis <= 0 ? Double.NaN : count * 1000.0 / millis;
+    }
+
+    private static boolean onPath(String command) {
+        return Stream.of(env("PATH", "").split(File.pathSeparator))
+                .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, command)));
     }
 
     private static String env(String name, String fallback) {

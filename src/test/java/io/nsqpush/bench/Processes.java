@@ -6,20 +6,28 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * Every process the benchmark starts, so that none outlives it: {@link #stopAll()} runs in a finally block and in a
- * shutdown hook (Ctrl-C on the driver). Output goes to a log file per process under target/bench/.
+ * Every process and temporary directory the benchmark creates, so that none outlives it: {@link #stopAll()} runs in a
+ * finally block and in a shutdown hook (Ctrl-C on the driver). Output goes to a log file per process under
+ * target/bench/, after a first line with the command. Also reads a child's CPU time and peak RSS from /proc.
  */
 final class Processes {
 
-    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    private static final Path LOGS = Path.of("target", "bench");
+    static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    static final Path LOGS = Path.of("target", "bench");
+    /** Clock ticks per second, the unit of /proc/&lt;pid&gt;/stat's CPU times. */
+    private static final long CLK_TCK = Long.parseLong(output("getconf", "CLK_TCK").orElse("100"));
 
     private final ConcurrentLinkedDeque<Process> running = new ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedDeque<Path> directories = new ConcurrentLinkedDeque<>();
+    private boolean stopped;
 
     Processes() {
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "bench-cleanup"));
@@ -34,26 +42,30 @@ final class Processes {
         return start(name, command);
     }
 
-    /** The runnable jar, as the README runs it: from the project root, settings as -D overrides. */
-    Process startJar(String name, String jar, List<String> jvmArgs) throws IOException {
-        List<String> command = new ArrayList<>(List.of(JAVA));
-        command.addAll(jvmArgs);
-        command.addAll(List.of("-jar", jar));
-        return start(name, command);
-    }
-
-    private Process start(String name, List<String> command) throws IOException {
+    /** Any command, from the project root (where the bridge jar reads application.properties). */
+    synchronized Process start(String name, List<String> command) throws IOException {
+        if (stopped) {
+            throw new IllegalStateException("stopping: " + name + " not started"); // Ctrl-C while a case runs
+        }
         Files.createDirectories(LOGS);
-        File log = LOGS.resolve(name + ".log").toFile();
+        Path log = LOGS.resolve(name + ".log");
+        Files.writeString(log, String.join(" ", command) + System.lineSeparator());
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.to(log)).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         running.add(process);
         return process;
     }
 
+    /** A new empty directory, deleted with everything in it once every process has been stopped. */
+    Path tempDirectory(String prefix) throws IOException {
+        Path directory = Files.createTempDirectory(prefix);
+        directories.add(directory);
+        return directory;
+    }
+
     /**
      * Waits up to {@code seconds} for the process's log to show a line starting with {@code prefix} and returns the
-     * rest of it. The children print "ready …" once they listen.
+     * rest of it. The Java children print "ready …" once they listen.
      */
     static String awaitLine(String name, Process process, String prefix, int seconds) throws Exception {
         Path log = LOGS.resolve(name + ".log");
@@ -64,15 +76,56 @@ final class Processes {
                     return line.substring(prefix.length()).trim();
                 }
             }
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
-            }
+            checkAlive(name, process);
             Thread.sleep(50);
         }
         throw new IllegalStateException(name + " not ready within " + seconds + " s; see " + log);
     }
 
-    /** SIGTERM (the bridge's clean shutdown), then SIGKILL if it has not exited within the grace period. */
+    static void checkAlive(String name, Process process) {
+        if (!process.isAlive()) {
+            throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see "
+                    + LOGS.resolve(name + ".log"));
+        }
+    }
+
+    /** User + system CPU time of the process, all its threads, in µs (/proc/&lt;pid&gt;/stat, fields 14 and 15). */
+    static long cpuMicros(Process process) throws IOException {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+        // the fields after "(comm) ", which may itself hold spaces: state is [0], utime [11], stime [12]
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 1_000_000 / CLK_TCK;
+    }
+
+    /** The kernel's high-water mark of the process's resident memory (VmHWM), in KiB. */
+    static long peakRssKiB(Process process) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        throw new IOException("no VmHWM for process " + process.pid());
+    }
+
+    /** The trimmed standard output of a short command, or empty if it is missing or fails. */
+    static Optional<String> output(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return Optional.empty();
+            }
+            String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return process.exitValue() == 0 ? Optional.of(text) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** SIGTERM (a clean shutdown for the bridges and nsqd), then SIGKILL if not exited within the grace period. */
     void stop(Process process, int graceSeconds) {
         if (process == null) {
             return;
@@ -89,10 +142,19 @@ final class Processes {
         running.remove(process);
     }
 
-    void stopAll() {
+    synchronized void stopAll() {
+        stopped = true;
         Process process;
         while ((process = running.pollLast()) != null) {
             stop(process, 10);
+        }
+        Path directory;
+        while ((directory = directories.poll()) != null) {
+            try (Stream<Path> files = Files.walk(directory)) {
+                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            } catch (IOException e) {
+                System.err.println("could not delete " + directory + ": " + e);
+            }
         }
     }
 }

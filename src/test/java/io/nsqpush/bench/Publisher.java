@@ -16,28 +16,51 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
-/** Publishes to any nsqd (the test one or a real one) with the project's own NSQ client over one TCP connection. */
+/**
+ * Publishes to any nsqd (the test one or a real one) with the project's own NSQ client over one TCP connection, and
+ * creates channels over short-lived ones.
+ */
 final class Publisher implements AutoCloseable {
 
     private static final int BATCH = 200;
     private static final int WINDOW = 16; // MPUBs awaiting nsqd's OK at once: bounded memory, still pipelined
 
     private final NioEventLoopGroup group = new NioEventLoopGroup(1);
+    private final NsqConnector connector = new NsqConnector(group);
+    private final NsqAddress address;
     private final NsqConnection connection;
 
     Publisher(String address) throws Exception {
+        this.address = NsqAddress.parse(address);
+        connection = connect();
+    }
+
+    private NsqConnection connect() throws Exception {
         NsqClientOptions options = new NsqClientOptions("bench-publisher", "bench", "nsq-push-bench", 30_000, 60_000,
                 2_000, NsqClientOptions.DEFAULT_MAX_FRAME_SIZE, false);
-        connection = new NsqConnector(group).connect(NsqAddress.parse(address), options, new NsqConnectionListener() {
+        return connector.connect(address, options, new NsqConnectionListener() {
             @Override
             public void onMessage(NsqConnection c, NsqMessage message) {
-                // a publisher never subscribes
+                // RDY stays 0: nothing is delivered
             }
 
             @Override
             public void onClose(NsqConnection c, Throwable cause) {
             }
         }).get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Creates the topic's channel before anything is published, so that a backlog waits in the channel the bridge
+     * will consume: a SUB on a connection of its own that never sends RDY, then closed (the channel stays).
+     */
+    void createChannel(String topic, String channel) throws Exception {
+        NsqConnection subscriber = connect();
+        try {
+            subscriber.subscribe(topic, channel).get(10, TimeUnit.SECONDS);
+        } finally {
+            subscriber.close().get(5, TimeUnit.SECONDS);
+        }
     }
 
     /** {@code count} bodies of {@code size} bytes, MPUB in batches; returns once nsqd accepted them all. */
