@@ -4,7 +4,6 @@ import io.nsqpush.Version;
 import io.nsqpush.config.InvalidValueException;
 import org.apache.camel.CamelContext;
 import org.apache.camel.FailedToCreateRouteFromTemplateException;
-import org.apache.camel.Processor;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.DefaultMainShutdownStrategy;
 import org.apache.camel.main.Main;
@@ -136,36 +135,24 @@ public final class NsqPushMain {
             public void afterConfigure(BaseMainSupport support) {
                 CamelContext context = support.getCamelContext();
                 PropertiesComponent properties = context.getPropertiesComponent();
-                HttpClientSettings.apply(context);
-                // the routes call these by name (processors, cheaper per message than bean invocations)
+                // the push routes use it as their route policy, their HTTP step tells it of every request
                 PushMetrics metrics = new PushMetrics(context);
                 context.getRegistry().bind("pushMetrics", metrics);
-                context.getRegistry().bind("pushFailedAttempt", (Processor) metrics::failedAttempt);
-                context.getRegistry().bind("pushStarted", (Processor) metrics::started);
-                context.getRegistry().bind("pushDelivered", (Processor) metrics::delivered);
-                context.getRegistry().bind("pushRequeued", (Processor) metrics::requeued);
-                context.getRegistry().bind("pushDeadLettered", (Processor) metrics::deadLettered);
-                // redelivered POSTs run on this pool (camel-http blocks): as many threads as messages in flight
-                int maxInFlight = Integer.parseInt(properties.resolveProperty("nsq.max-in-flight").orElse("200"));
-                context.getRegistry().bind("pushRedeliveryPool", context.getExecutorServiceManager()
-                        .newScheduledThreadPool(NsqPushMain.class, "PushRedelivery", maxInFlight));
-                long statusInterval = io.nsqpush.config.Durations.parseMillis(
-                        properties.resolveProperty("status.interval").orElse("60s"));
-                if (statusInterval > 0) {
-                    try {
-                        context.addService(new StatusLog(context, metrics, statusInterval));
-                    } catch (Exception e) {
-                        throw new IllegalStateException("cannot start the status line", e);
+                long statusInterval = (Long) Settings.get("status.interval")
+                        .parse(properties.resolveProperty("status.interval").orElse(""));
+                long statusEvery = (Long) Settings.get("status.every")
+                        .parse(properties.resolveProperty("status.every").orElse(""));
+                try {
+                    if (statusInterval > 0 || statusEvery > 0) {
+                        context.addService(new StatusLog(context, metrics, statusInterval, statusEvery));
                     }
-                }
-                Path directory = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
-                if (Boolean.parseBoolean(properties.resolveProperty("routes.reload-enabled").orElse("true"))
-                        && Files.isDirectory(directory)) {
-                    try {
+                    Path directory = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
+                    if (Boolean.parseBoolean(properties.resolveProperty("routes.reload-enabled").orElse("true"))
+                            && Files.isDirectory(directory)) {
                         context.addService(new RoutesDirectoryReloader(directory));
-                    } catch (Exception e) {
-                        throw new IllegalStateException("cannot watch " + directory + " for route changes", e);
                     }
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot start the status line or the routes' reloading", e);
                 }
             }
         });

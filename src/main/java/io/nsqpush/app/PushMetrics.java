@@ -9,73 +9,93 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nsqpush.component.NsqConstants;
 import io.nsqpush.component.NsqConsumer;
+import io.nsqpush.push.DeliveryFailure;
+import io.nsqpush.push.DeliveryListener;
+import io.nsqpush.push.Sampler;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Route;
-import org.apache.camel.http.base.HttpOperationFailedException;
-import org.apache.camel.support.SynchronizationAdapter;
+import org.apache.camel.support.RoutePolicySupport;
 
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Per-subscription delivery metrics, called from the YAML routes (bean {@code pushMetrics}): delivered, failed attempts
- * by status class, requeued, dead-lettered, in flight, possible duplicates, and the latency from NSQ publish to 2xx.
- * They go to Camel's Prometheus registry when metrics are on, else to a private registry that only the status line reads.
+ * Per-subscription delivery metrics, as a route policy of the push routes (it sees each exchange end) and the
+ * {@link DeliveryListener} of their HTTP step (it sees each request): delivered, failed requests by endpoint and status
+ * class, requeued, dead-lettered, skipped by sampling, latency from NSQ publish to 2xx, and from the consumer in
+ * flight, held, paused and possible duplicates. They go to Camel's Prometheus registry when metrics are on, else to a
+ * private registry that only the status line reads.
  */
-public final class PushMetrics {
+public final class PushMetrics extends RoutePolicySupport implements DeliveryListener {
 
-    /** One subscription's meters, created on its first message. */
+    /** One subscription's meters, keyed by its route id. */
     final class Subscription {
         final String name;
+        final String routeId;
         final Tags tags;
         final Counter delivered;
         final Counter requeued;
         final Counter deadLettered;
+        final Counter skipped;
         final Timer latency;
-        final AtomicInteger inFlight = new AtomicInteger();
         final Map<String, Counter> failures = new ConcurrentHashMap<>();
-        private final String routeId;
 
         Subscription(String topic, String channel, String routeId) {
             this.name = topic + "/" + channel;
             this.routeId = routeId;
             this.tags = Tags.of("topic", topic, "channel", channel);
             MeterRegistry r = registry();
-            delivered = Counter.builder("nsq_push_delivered").description("messages the endpoint accepted (2xx)")
+            delivered = Counter.builder("nsq_push_delivered").description("messages the endpoint accepted")
                     .tags(tags).register(r);
             requeued = Counter.builder("nsq_push_requeued").description("messages sent back to nsqd (REQ) after a"
                     + " failed attempt").tags(tags).register(r);
             deadLettered = Counter.builder("nsq_push_dead_lettered").description("messages kept as dead letters")
                     .tags(tags).register(r);
+            skipped = Counter.builder("nsq_push_skipped").description("messages finished unsent by push.sample")
+                    .tags(tags).register(r);
             latency = Timer.builder("nsq_push_latency").description("NSQ publish time to the endpoint's 2xx")
                     .tags(tags).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofHours(1)).register(r);
-            Gauge.builder("nsq_push_in_flight", inFlight, AtomicInteger::get)
-                    .description("messages being delivered now").tags(tags).register(r);
-            FunctionCounter.builder("nsq_push_possible_duplicates", this, Subscription::possibleDuplicates)
+            gauge("nsq_push_in_flight", "messages received and not yet answered (processing or held)",
+                    NsqConsumer::getInFlight);
+            gauge("nsq_push_held", "messages kept unanswered while the endpoint is unavailable", NsqConsumer::getHeld);
+            gauge("nsq_push_paused", "1 while the subscription is paused because its endpoint is unavailable",
+                    c -> c.isPaused() ? 1 : 0);
+            FunctionCounter.builder("nsq_push_pauses", this, s -> s.consumerValue(NsqConsumer::getPauses))
+                    .description("times the subscription paused for an unavailable endpoint").tags(tags).register(r);
+            FunctionCounter.builder("nsq_push_possible_duplicates", this,
+                            s -> s.consumerValue(NsqConsumer::getPossibleDuplicates))
                     .description("FIN/REQ/TOUCH nsqd refused, or FIN impossible after a lost connection: nsqd may"
                             + " deliver these again").tags(tags).register(r);
         }
 
-        Counter failures(String statusClass) {
-            return this.failures.computeIfAbsent(statusClass, c -> Counter.builder("nsq_push_failed_attempts")
-                    .description("HTTP requests that failed, by status class").tags(tags.and("status_class", c))
-                    .register(registry()));
+        private void gauge(String name, String description, ToDoubleFunction<NsqConsumer> value) {
+            Gauge.builder(name, this, s -> s.consumerValue(value)).description(description).tags(tags)
+                    .register(registry());
+        }
+
+        /** Read through the route each time: a reload makes a new consumer under the same route id. */
+        double consumerValue(ToDoubleFunction<NsqConsumer> value) {
+            NsqConsumer consumer = consumer();
+            return consumer == null ? 0 : value.applyAsDouble(consumer);
+        }
+
+        NsqConsumer consumer() {
+            Route route = context.getRoute(routeId);
+            return route != null && route.getConsumer() instanceof NsqConsumer consumer ? consumer : null;
+        }
+
+        Counter failures(String endpoint, String statusClass) {
+            return failures.computeIfAbsent(endpoint + " " + statusClass, k -> Counter.builder("nsq_push_failed_attempts")
+                    .description("HTTP requests that did not deliver, by endpoint and status class")
+                    .tags(tags.and("endpoint", endpoint, "status_class", statusClass)).register(registry()));
         }
 
         long failedAttempts() {
             return (long) failures.values().stream().mapToDouble(Counter::count).sum();
-        }
-
-        double possibleDuplicates() {
-            Route route = context.getRoute(routeId);
-            return route != null && route.getConsumer() instanceof NsqConsumer consumer
-                    ? consumer.getPossibleDuplicates() : 0;
         }
     }
 
@@ -87,75 +107,56 @@ public final class PushMetrics {
         this.context = context;
     }
 
-    /** First step of a push route: counts the message in flight until its exchange completes. */
-    public void started(Exchange exchange) {
-        Subscription subscription = subscription(exchange);
-        subscription.inFlight.incrementAndGet();
-        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
-            @Override
-            public void onDone(Exchange done) {
-                subscription.inFlight.decrementAndGet();
+    /** The meters exist from the route's start, before any message: a dashboard sees 0, not nothing. */
+    @Override
+    public void onStart(Route route) {
+        if (route.getConsumer() instanceof NsqConsumer consumer) {
+            subscriptions.computeIfAbsent(route.getRouteId(), id -> new Subscription(
+                    consumer.getEndpoint().getConfiguration().getTopic(),
+                    consumer.getEndpoint().getConfiguration().getChannel(), id));
+        }
+    }
+
+    @Override
+    public void onExchangeDone(Route route, Exchange exchange) {
+        Subscription subscription = subscriptions.get(route.getRouteId());
+        if (subscription == null) {
+            return;
+        }
+        if (exchange.getProperty(PushEndpoints.DELIVERED, false, Boolean.class)) {
+            subscription.delivered.increment();
+            Long published = exchange.getMessage().getHeader(NsqConstants.TIMESTAMP, Long.class);
+            if (published != null) {
+                subscription.latency.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - published)));
             }
-        });
-    }
-
-    /** After the endpoint answered 2xx. */
-    public void delivered(Exchange exchange) {
-        Subscription subscription = subscription(exchange);
-        subscription.delivered.increment();
-        Long published = exchange.getMessage().getHeader(NsqConstants.TIMESTAMP, Long.class);
-        if (published != null) {
-            subscription.latency.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - published)));
+        } else if (exchange.getProperty(Sampler.SKIPPED, false, Boolean.class)) {
+            subscription.skipped.increment();
+        } else {
+            DeliveryFailure.Outcome outcome = exchange.getProperty(DeliveryFailure.OUTCOME,
+                    DeliveryFailure.Outcome.class);
+            boolean requeue = exchange.getProperty(NsqConstants.REQUEUE, false, Boolean.class)
+                    || exchange.getException() != null;
+            if (outcome == DeliveryFailure.Outcome.DEAD_LETTER && !requeue) {
+                subscription.deadLettered.increment();
+            } else if (outcome != DeliveryFailure.Outcome.HELD && requeue) {
+                subscription.requeued.increment();
+            }
         }
     }
 
-    /** Every failed HTTP request (the dead-letter channel's onExceptionOccurred). */
-    public void failedAttempt(Exchange exchange) {
-        Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        if (failure == null) {
-            failure = exchange.getException();
+    @Override
+    public void requested(Exchange exchange, String endpoint, String statusClass, boolean delivered) {
+        if (!delivered) {
+            Subscription subscription = subscriptions.get(exchange.getFromRouteId());
+            if (subscription != null) {
+                subscription.failures(endpoint, statusClass).increment();
+            }
         }
-        subscription(exchange).failures(statusClass(failure)).increment();
-    }
-
-    public void requeued(Exchange exchange) {
-        subscription(exchange).requeued.increment();
-    }
-
-    public void deadLettered(Exchange exchange) {
-        subscription(exchange).deadLettered.increment();
     }
 
     /** @return the subscriptions seen so far, for the status line */
     Iterable<Subscription> subscriptions() {
         return subscriptions.values();
-    }
-
-    static String statusClass(Throwable failure) {
-        if (failure instanceof HttpOperationFailedException http) {
-            return (http.getStatusCode() / 100) + "xx";
-        }
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SocketTimeoutException) {
-                return "timeout";
-            }
-            if (t instanceof ConnectException) {
-                return "connect";
-            }
-        }
-        return "other";
-    }
-
-    /** One subscription per push route: keyed by its route id, so the hot path builds no key. */
-    private Subscription subscription(Exchange exchange) {
-        String routeId = exchange.getFromRouteId();
-        Subscription subscription = subscriptions.get(routeId);
-        if (subscription == null) {
-            subscription = subscriptions.computeIfAbsent(routeId, id -> new Subscription(
-                    exchange.getMessage().getHeader(NsqConstants.TOPIC, "", String.class),
-                    exchange.getMessage().getHeader(NsqConstants.CHANNEL, "", String.class), id));
-        }
-        return subscription;
     }
 
     private MeterRegistry registry() {

@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Polls nsqlookupd for the producers of the consumer's topic, as go-nsq does: at once, then every interval with up to
- * 30% jitter. New producers are connected; producers no longer listed by any lookupd are let go. A lookupd that does
- * not answer keeps its last answer, so that a lookupd outage drops no connection.
+ * 30% jitter, and soon after a connection is lost. New producers are connected. A producer no longer listed by any
+ * lookupd keeps its live connection (a restarting lookupd or nsqd makes such blips) but is not reconnected once lost.
+ * A lookupd that does not answer keeps its last answer.
  */
 final class LookupdPoller {
 
@@ -36,6 +37,7 @@ final class LookupdPoller {
     private final Set<NsqAddress> discovered = new LinkedHashSet<>();
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
     private volatile boolean stopped;
+    private long nextPollNanos;
 
     LookupdPoller(NsqConsumer consumer, List<String> lookupds, ScheduledExecutorService scheduler,
                   ExecutorService httpExecutor) {
@@ -61,9 +63,24 @@ final class LookupdPoller {
         return !lastAnswers.isEmpty();
     }
 
+    /** A connection was lost: ask lookupd again in a second, unless a poll is already that close. */
+    void pollSoon() {
+        long soon = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        synchronized (this) {
+            if (nextPollNanos - soon <= 0) {
+                return;
+            }
+            nextPollNanos = soon;
+        }
+        schedule(1_000);
+    }
+
     private void schedule(long delayMillis) {
         if (stopped) {
             return;
+        }
+        synchronized (this) {
+            nextPollNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
         }
         try {
             scheduler.schedule(this::poll, delayMillis, TimeUnit.MILLISECONDS);
@@ -79,8 +96,10 @@ final class LookupdPoller {
                 .handle((producers, error) -> {
                     if (error != null) {
                         if (failing.add(lookupd)) {
+                            Throwable cause = error.getCause() != null ? error.getCause() : error;
                             LOG.warn("nsqlookupd {} did not answer for topic {}: {}; keeping its last answer", lookupd,
-                                    topic, error.getCause() != null ? error.getCause().getMessage() : error.getMessage());
+                                    topic, cause.getMessage() != null ? cause.getMessage()
+                                            : cause.getClass().getSimpleName());
                         }
                     } else {
                         if (failing.remove(lookupd)) {
@@ -93,7 +112,13 @@ final class LookupdPoller {
         CompletableFuture.allOf(lookups).whenComplete((ignored, error) -> {
             apply();
             long interval = consumer.configuration().getLookupdPollInterval();
-            schedule(interval - (long) (interval * 0.3 * ThreadLocalRandom.current().nextDouble()));
+            long next = interval - (long) (interval * 0.3 * ThreadLocalRandom.current().nextDouble());
+            synchronized (this) {
+                if (nextPollNanos - System.nanoTime() > 0) {
+                    return; // a sooner poll is already scheduled
+                }
+            }
+            schedule(next);
         });
     }
 
@@ -103,19 +128,17 @@ final class LookupdPoller {
         }
         Set<NsqAddress> now = new LinkedHashSet<>();
         lastAnswers.values().forEach(now::addAll);
-        List<NsqAddress> statics = consumer.configuration().staticServers();
         for (NsqAddress address : now) {
             if (discovered.add(address)) {
                 LOG.info("nsqlookupd lists nsqd {} for topic {}: connecting", address, consumer.configuration().getTopic());
-                consumer.connectTo(address);
+                consumer.relist(address);
+                consumer.connectTo(address, false);
             }
         }
         for (NsqAddress address : Set.copyOf(discovered)) {
             if (!now.contains(address)) {
                 discovered.remove(address);
-                if (!statics.contains(address)) {
-                    consumer.retire(address);
-                }
+                consumer.forget(address);
             }
         }
     }

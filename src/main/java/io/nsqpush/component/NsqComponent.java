@@ -23,6 +23,7 @@ public class NsqComponent extends HealthCheckComponent {
     private int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
 
     private ExecutorService ioExecutor;
+    private ExecutorService dnsExecutor;
     private EventLoopGroup eventLoopGroup;
     private NsqConnector connector;
 
@@ -54,13 +55,24 @@ public class NsqComponent extends HealthCheckComponent {
         this.ioThreads = ioThreads;
     }
 
+    /**
+     * @return the component's Netty event loops, for other I/O of the application to share (HTTP delivery), so that
+     *         the bridge has one small set of I/O threads
+     */
+    public synchronized EventLoopGroup eventLoops() {
+        connector();
+        return eventLoopGroup;
+    }
+
     /** @return the connector on this component's event loops, started with the component */
     synchronized NsqConnector connector() {
         if (connector == null) {
             // Netty starts one long-lived thread per event loop through this executor: Camel names and tracks them
             ioExecutor = getCamelContext().getExecutorServiceManager().newThreadPool(this, "NsqIO", ioThreads, ioThreads);
             eventLoopGroup = new NioEventLoopGroup(ioThreads, ioExecutor);
-            connector = new NsqConnector(eventLoopGroup);
+            // DNS may block: resolved on threads of their own, never on the event loop
+            dnsExecutor = getCamelContext().getExecutorServiceManager().newCachedThreadPool(this, "NsqDns");
+            connector = new NsqConnector(eventLoopGroup, dnsExecutor);
         }
         return connector;
     }
@@ -70,6 +82,7 @@ public class NsqComponent extends HealthCheckComponent {
         if (eventLoopGroup != null) {
             eventLoopGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
             getCamelContext().getExecutorServiceManager().shutdown(ioExecutor);
+            getCamelContext().getExecutorServiceManager().shutdownNow(dnsExecutor);
             eventLoopGroup = null;
             ioExecutor = null;
             connector = null;

@@ -27,6 +27,11 @@ public final class NsqConstants {
     @Metadata(label = "consumer", description = "The channel the message was consumed from.", javaType = "String")
     public static final String CHANNEL = "CamelNsqChannel";
 
+    @Metadata(label = "consumer", description = "The nsqd the message came from (host:port). A producer without"
+            + " servers publishes through it, as NSQ tools publish back to the nsqd they read from.",
+              javaType = "String")
+    public static final String ADDRESS = "CamelNsqAddress";
+
     @Metadata(label = "producer", description = "Publish with DPUB: nsqd delivers the message no earlier than this"
             + " many milliseconds from now (0 to nsqd's max-req-timeout, 1 h by default).", javaType = "Long")
     public static final String DEFER_MS = "CamelNsqDeferMs";
@@ -37,6 +42,12 @@ public final class NsqConstants {
      * it to send a message back to nsqd while attempts remain, without an exception to log.
      */
     public static final String REQUEUE = "CamelNsqRequeue";
+
+    /**
+     * Exchange property (not a header): the consumer's {@link NsqMessageControl} for the message, through which a route
+     * reports an unavailable downstream (the subscription pauses instead of spending attempts) and holds a message.
+     */
+    public static final String CONTROL = "CamelNsqControl";
 
     private NsqConstants() {
     }

@@ -2,54 +2,42 @@ package io.nsqpush.component;
 
 import io.nsqpush.nsq.NsqAddress;
 import io.nsqpush.nsq.NsqClientOptions;
-import io.nsqpush.nsq.NsqConnection;
 import io.nsqpush.nsq.NsqMessage;
-import org.apache.camel.Exchange;
-import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.Suspendable;
 import org.apache.camel.spi.ExecutorServiceManager;
-import org.apache.camel.spi.Synchronization;
 import org.apache.camel.spi.ThreadPoolProfile;
 import org.apache.camel.support.DefaultConsumer;
 import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Consumes a topic's channel from every configured nsqd: one exchange per message, processed on a worker pool of
- * maxInFlight threads so the event loop never waits. The exchange's completion answers nsqd: FIN when it succeeded,
- * REQ with an exponential delay when it failed, was marked rollback-only or carries the {@code CamelNsqRequeue}
- * property. Camel's graceful shutdown suspends first (RDY 0) and lets in-flight exchanges finish within its timeout;
- * what still runs after that is REQed at stop, so a delivery under way then may be POSTed again later. Suspending (and Camel's graceful shutdown, which suspends first) sets
- * RDY 0 so that in-flight exchanges can still finish on live connections.
+ * Consumes a topic's channel from every configured or discovered nsqd. Lifecycle only: the links to nsqd are
+ * {@link NsqConsumerConnection}s, discovery is the {@link LookupdPoller}, what runs when and the RDY of each link is the
+ * {@link ConsumerFlow}, and each message's run through the route and its answer to nsqd is an {@link NsqDelivery}.
+ * Camel's graceful shutdown suspends first (RDY 0) and lets in-flight exchanges finish within its timeout; what still
+ * runs after that is REQed at stop.
  */
 public class NsqConsumer extends DefaultConsumer implements Suspendable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(NsqConsumer.class);
+    /** How often the flow looks at probes, held messages and the window's rotation. */
+    private static final long TICK_MILLIS = 100;
 
     private final NsqConfiguration configuration;
     private final RequeueBackoff requeueBackoff;
     private final LongAdder possibleDuplicates = new LongAdder();
-    private final LongAdder inFlight = new LongAdder();
-    /** Messages received and not yet answered or dropped, wherever they are (queued for a worker or processing). */
-    private final java.util.concurrent.atomic.AtomicInteger outstanding = new java.util.concurrent.atomic.AtomicInteger();
     private final List<NsqConsumerConnection> connections = new CopyOnWriteArrayList<>();
     private ExecutorService workers;
     private ScheduledExecutorService scheduler;
     private NsqClientOptions options;
     private LookupdPoller lookupdPoller;
-    private volatile boolean paused;
-    /** Some connection is below its RDY share, waiting for the others to drain. */
-    private volatile boolean starved;
+    private volatile ConsumerFlow flow;
 
     public NsqConsumer(NsqEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -63,7 +51,7 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     }
 
     /** @return "topic/channel", for logs and thread names */
-    String subscription() {
+    public String subscription() {
         return configuration.getTopic() + "/" + configuration.getChannel();
     }
 
@@ -71,9 +59,18 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         return configuration;
     }
 
+    long requeueDelay(int attempts) {
+        return requeueBackoff.delayFor(attempts);
+    }
+
     /** @return the connection holders, one per nsqd address */
     List<NsqConsumerConnection> connections() {
         return List.copyOf(connections);
+    }
+
+    /** @return the connections that are up and subscribed */
+    List<NsqConsumerConnection> liveConnections() {
+        return connections.stream().filter(NsqConsumerConnection::isConnected).toList();
     }
 
     /**
@@ -87,9 +84,47 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         return connections.stream().allMatch(NsqConsumerConnection::isConnected);
     }
 
-    /** @return exchanges started and not yet answered */
+    /** @return messages received and not yet answered: being processed, waiting for a worker, or held */
     public long getInFlight() {
-        return inFlight.sum();
+        ConsumerFlow current = flow;
+        return current == null ? 0 : current.outstanding();
+    }
+
+    /** @return messages kept unanswered while the downstream is unavailable */
+    public int getHeld() {
+        ConsumerFlow current = flow;
+        return current == null ? 0 : current.held();
+    }
+
+    /** @return true while the subscription is paused because its downstream is unavailable */
+    public boolean isPaused() {
+        ConsumerFlow current = flow;
+        return current != null && current.isPaused();
+    }
+
+    /** @return how long the current pause has lasted in ms, 0 when running */
+    public long getPausedMillis() {
+        ConsumerFlow current = flow;
+        return current == null || !current.isPaused() ? 0
+                : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - current.backoff().pausedSinceNanos());
+    }
+
+    /** @return why the subscription paused last, or null */
+    public String getPauseReason() {
+        ConsumerFlow current = flow;
+        return current == null ? null : current.backoff().reason();
+    }
+
+    /** @return how many times the subscription paused since the consumer started */
+    public long getPauses() {
+        ConsumerFlow current = flow;
+        return current == null ? 0 : current.backoff().pauses();
+    }
+
+    /** @return probes of the current (or last) pause */
+    public int getProbes() {
+        ConsumerFlow current = flow;
+        return current == null ? 0 : current.backoff().probes();
     }
 
     /** @return answers nsqd refused (E_FIN_FAILED …) plus FINs that a lost connection made impossible */
@@ -98,7 +133,7 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         return refused + possibleDuplicates.sum();
     }
 
-    /** Counts refusals of a connection that is gone, so that the total never goes down. */
+    /** Counts refusals of a connection that is gone, and FINs it made impossible, so that the total never goes down. */
     void addPossibleDuplicates(long count) {
         possibleDuplicates.add(count);
     }
@@ -107,23 +142,13 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     protected void doStart() throws Exception {
         super.doStart();
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
-        int maxInFlight = configuration.getMaxInFlight();
-        // RDY bounds what is queued to maxInFlight, so the queue is unbounded and never rejects
-        ThreadPoolProfile profile = new ThreadPoolProfile("NsqConsumer");
-        profile.setPoolSize(maxInFlight);
-        profile.setMaxPoolSize(maxInFlight);
-        profile.setMaxQueueSize(-1);
-        profile.setAllowCoreThreadTimeOut(true);
-        profile.setKeepAliveTime(60L);
-        profile.setTimeUnit(TimeUnit.SECONDS);
-        profile.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort);
-        workers = executors.newThreadPool(this, "NsqConsumer[" + subscription() + "]", profile);
-        scheduler = executors.newSingleThreadScheduledExecutor(this, "NsqReconnect[" + subscription() + "]");
+        workers = executors.newThreadPool(this, "NsqConsumer[" + subscription() + "]", workerProfile());
+        scheduler = executors.newSingleThreadScheduledExecutor(this, "NsqConsumer[" + subscription() + "]-timer");
         registerHealthCheck();
-
         options = configuration.toClientOptions();
-        paused = false;
-        configuration.staticServers().forEach(this::connectTo);
+        flow = new ConsumerFlow(this, workers);
+        scheduler.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        configuration.staticServers().forEach(address -> connectTo(address, true));
         if (!configuration.lookupdAddresses().isEmpty()) {
             lookupdPoller = new LookupdPoller(this, configuration.lookupdAddresses(), scheduler,
                     executors.newCachedThreadPool(this, "NsqLookupd[" + subscription() + "]"));
@@ -131,10 +156,35 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         }
     }
 
+    /**
+     * Threads that only run while a message is processed: an idle one is reused before another is made, so a route
+     * that never blocks needs about as many as there are cores, one that blocks up to maxInFlight (RDY bounds the
+     * messages at once, so the pool never has to refuse).
+     */
+    private ThreadPoolProfile workerProfile() {
+        ThreadPoolProfile profile = new ThreadPoolProfile("NsqConsumer");
+        profile.setPoolSize(1);
+        profile.setMaxPoolSize(configuration.getMaxInFlight());
+        profile.setMaxQueueSize(0);
+        profile.setAllowCoreThreadTimeOut(true);
+        profile.setKeepAliveTime(60L);
+        profile.setTimeUnit(TimeUnit.SECONDS);
+        profile.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort);
+        return profile;
+    }
+
+    private void tick() {
+        try {
+            flow.tick();
+        } catch (RuntimeException e) {
+            getExceptionHandler().handleException("Flow control of " + subscription() + " failed", e);
+        }
+    }
+
     /** Starts consuming from one more nsqd, unless already connected to it. */
-    synchronized void connectTo(NsqAddress address) {
+    synchronized void connectTo(NsqAddress address, boolean configured) {
         if (isRunAllowed() && connections.stream().noneMatch(c -> c.address().equals(address))) {
-            NsqConsumerConnection connection = new NsqConsumerConnection(this, address, options,
+            NsqConsumerConnection connection = new NsqConsumerConnection(this, address, configured, options,
                     getEndpoint().getComponent().connector(), scheduler);
             connections.add(connection);
             connection.start();
@@ -142,17 +192,51 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     }
 
     /**
-     * Lets go of an nsqd that lookupd no longer lists: RDY 0 at once, then the link closes when what it delivered is
-     * answered (or after one msg timeout, when the rest is requeued).
+     * lookupd no longer lists this nsqd. A live connection stays (go-nsq never drops one because lookupd forgot it:
+     * lookupd and nsqd restarts make such blips); only reconnecting to it stops.
      */
-    void retire(NsqAddress address) {
-        // not under this consumer's lock: the connection takes its own lock, and calls back into rebalanceReady
+    void forget(NsqAddress address) {
         for (NsqConsumerConnection connection : connections) {
-            if (connection.address().equals(address) && connections.remove(connection)) {
-                connection.retire(configuration.getMsgTimeout());
-                rebalanceReady();
+            if (connection.address().equals(address) && !connection.isConfigured()) {
+                connection.forget();
             }
         }
+    }
+
+    /** lookupd lists this nsqd again: a forgotten but still live connection is kept and reconnected if lost. */
+    void relist(NsqAddress address) {
+        for (NsqConsumerConnection connection : connections) {
+            if (connection.address().equals(address)) {
+                connection.listed();
+            }
+        }
+    }
+
+    /** A connection that will not come back (forgotten and lost): it no longer counts. */
+    void removed(NsqConsumerConnection connection) {
+        connections.remove(connection);
+        rebalance();
+    }
+
+    /** A connection was lost: lookupd may know where the topic lives now (go-nsq asks it at once too). */
+    void lost() {
+        LookupdPoller poller = lookupdPoller;
+        if (poller != null) {
+            poller.pollSoon();
+        }
+    }
+
+    /** Re-plans RDY after a connection came or went. */
+    void rebalance() {
+        ConsumerFlow current = flow;
+        if (current != null) {
+            current.rebalance();
+        }
+    }
+
+    /** Called on the event loop. */
+    void onMessage(NsqMessage message) {
+        flow.arrived(message);
     }
 
     @Override
@@ -174,169 +258,13 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     }
 
     @Override
-    protected synchronized void doSuspend() {
-        paused = true;
-        rebalanceReady();
+    protected void doSuspend() {
+        flow.suspend();
     }
 
     @Override
-    protected synchronized void doResume() {
-        paused = false;
-        rebalanceReady();
-    }
-
-    /**
-     * Splits maxInFlight over the live connections as go-nsq does, each a share of max(1, maxInFlight / n) (the
-     * remainder one each to the first), but never lets the sum of what nsqd may have in flight exceed maxInFlight: a
-     * connection's worst case is max(in flight, RDY), so a newcomer's RDY grows only as the others drain; while one is
-     * below its share every answer calls this again. With more connections than maxInFlight each simply gets RDY 1.
-     */
-    synchronized void rebalanceReady() {
-        List<NsqConsumerConnection> live = connections.stream().filter(NsqConsumerConnection::isConnected).toList();
-        if (live.isEmpty()) {
-            starved = false;
-            return;
-        }
-        int maxInFlight = configuration.getMaxInFlight();
-        int n = live.size();
-        int[] share = new int[n];
-        for (int i = 0; i < n; i++) {
-            share[i] = paused ? 0 : Math.max(1, maxInFlight / n + (i < maxInFlight % n ? 1 : 0));
-            if (n > maxInFlight || live.get(i).readyCount() > share[i]) {
-                live.get(i).ready(share[i]); // lowering is always safe
-            }
-        }
-        if (n > maxInFlight) {
-            starved = false;
-            return;
-        }
-        // messages still being processed whose connection is gone count too: they hold workers
-        int orphans = outstanding.get();
-        int free = maxInFlight;
-        for (NsqConsumerConnection c : live) {
-            orphans -= c.inFlight();
-            free -= Math.max(c.inFlight(), c.readyCount());
-        }
-        free -= Math.max(0, orphans);
-        boolean below = false;
-        for (int i = 0; i < n; i++) {
-            NsqConsumerConnection c = live.get(i);
-            int ready = c.readyCount();
-            if (ready < share[i]) {
-                int worstCase = Math.max(c.inFlight(), ready);
-                int target = Math.min(share[i], worstCase + Math.max(0, free));
-                if (target > ready) {
-                    c.ready(target);
-                    free -= Math.max(c.inFlight(), target) - worstCase;
-                }
-                below |= target < share[i];
-            }
-        }
-        starved = below;
-    }
-
-    /** Called on the event loop: hand the message to a worker at once. */
-    void onMessage(NsqMessage message) {
-        outstanding.incrementAndGet();
-        try {
-            workers.execute(() -> process(message));
-        } catch (RejectedExecutionException e) {
-            // stopping: nsqd redelivers what we never answer, sooner if we say so
-            message.requeue(0);
-            done();
-        }
-    }
-
-    /** A message received from nsqd is no longer being worked on. */
-    private void done() {
-        outstanding.decrementAndGet();
-        if (starved) {
-            rebalanceReady();
-        }
-    }
-
-    private void process(NsqMessage message) {
-        if (message.isAnswered()) {
-            // its connection was lost while it waited: nsqd has requeued it, delivering it now would duplicate it
-            done();
-            return;
-        }
-        if (paused || !isRunAllowed()) {
-            // taken from nsqd just before RDY 0 reached it: give it back rather than start what shutdown may cut off
-            message.requeue(0);
-            done();
-            return;
-        }
-        Exchange exchange;
-        try {
-            exchange = createExchange(false);
-        } catch (RuntimeException e) {
-            message.requeue(requeueBackoff.delayFor(message.attempts()));
-            done();
-            throw e;
-        }
-        Message in = exchange.getMessage();
-        in.setBody(message.body());
-        in.setHeader(NsqConstants.MESSAGE_ID, message.id());
-        in.setHeader(NsqConstants.ATTEMPTS, message.attempts());
-        in.setHeader(NsqConstants.MAX_ATTEMPTS, configuration.getMaxAttempts());
-        long timestampMillis = TimeUnit.NANOSECONDS.toMillis(message.timestampNanos());
-        in.setHeader(NsqConstants.TIMESTAMP, timestampMillis);
-        in.setHeader(Exchange.MESSAGE_TIMESTAMP, timestampMillis);
-        in.setHeader(NsqConstants.TOPIC, configuration.getTopic());
-        in.setHeader(NsqConstants.CHANNEL, configuration.getChannel());
-        exchange.getExchangeExtension().addOnCompletion(new Answer(message));
-        inFlight.increment();
-        getAsyncProcessor().process(exchange, doneSync -> {
-            if (!message.isAnswered()) {
-                // the unit of work never ran (e.g. rejected while stopping): answer here so nothing hangs
-                LOG.debug("Exchange for {} ended without its completion callback: requeueing", message.id());
-                inFlight.decrement();
-                message.requeue(requeueBackoff.delayFor(message.attempts()));
-                done();
-            }
-            releaseExchange(exchange, false);
-        });
-    }
-
-    /** Answers nsqd once the exchange is done: FIN on success, REQ with backoff on failure. */
-    private final class Answer implements Synchronization {
-
-        private final NsqMessage message;
-
-        Answer(NsqMessage message) {
-            this.message = message;
-        }
-
-        @Override
-        public void onComplete(Exchange exchange) {
-            if (exchange.isRollbackOnly() || exchange.getProperty(NsqConstants.REQUEUE, false, Boolean.class)) {
-                onFailure(exchange);
-                return;
-            }
-            inFlight.decrement();
-            boolean finished = message.finish();
-            done();
-            if (!finished) {
-                // the connection was lost first: nsqd will deliver this message again
-                possibleDuplicates.increment();
-                LOG.debug("Could not FIN {} on {}: connection lost, nsqd will redeliver it", message.id(),
-                        subscription());
-            }
-        }
-
-        @Override
-        public void onFailure(Exchange exchange) {
-            inFlight.decrement();
-            long delay = requeueBackoff.delayFor(message.attempts());
-            boolean requeued = message.requeue(delay);
-            done();
-            if (requeued && LOG.isDebugEnabled()) {
-                LOG.debug("Requeued {} on {} (attempt {} of {}) for {} ms: {}", message.id(), subscription(),
-                        message.attempts(), configuration.getMaxAttempts(), delay,
-                        exchange.getException() == null ? "failed" : exchange.getException().getMessage());
-            }
-        }
+    protected void doResume() {
+        flow.resume();
     }
 
     /** Camel's consumers health-check repository asks every HealthCheckAware consumer for its check. */

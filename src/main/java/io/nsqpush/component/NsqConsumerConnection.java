@@ -10,13 +10,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A consumer's link to one nsqd: connects, subscribes, and after any loss reconnects with exponential backoff until the
- * consumer stops. An outage is logged once at WARN when it starts and once at INFO when it ends.
+ * A consumer's link to one nsqd: connects, subscribes, and after any loss reconnects with exponential backoff and
+ * jitter until the consumer stops, or, for an nsqd found by lookupd, until every lookupd has forgotten it. An outage is
+ * logged once at WARN when it starts and once at INFO when it ends.
  */
 final class NsqConsumerConnection implements NsqConnectionListener {
 
@@ -24,22 +26,25 @@ final class NsqConsumerConnection implements NsqConnectionListener {
 
     private final NsqConsumer consumer;
     private final NsqAddress address;
+    /** Configured by hand (servers), not found by lookupd: never forgotten. */
+    private final boolean configured;
     private final NsqClientOptions options;
     private final NsqConnector connector;
     private final ScheduledExecutorService scheduler;
     private volatile NsqConnection connection;
     private volatile boolean stopped;
-    /** Let go of (lookupd no longer lists it): no new messages, no reconnection. */
-    private volatile boolean retired;
+    /** No lookupd lists it any more: kept while live, not reconnected once lost. */
+    private volatile boolean forgotten;
     private volatile String lastError;
     /** Failed attempts since the last live connection; > 0 means an outage is under way and was logged. */
     private int failures;
     private long outageStartNanos;
 
-    NsqConsumerConnection(NsqConsumer consumer, NsqAddress address, NsqClientOptions options, NsqConnector connector,
-                          ScheduledExecutorService scheduler) {
+    NsqConsumerConnection(NsqConsumer consumer, NsqAddress address, boolean configured, NsqClientOptions options,
+                          NsqConnector connector, ScheduledExecutorService scheduler) {
         this.consumer = consumer;
         this.address = address;
+        this.configured = configured;
         this.options = options;
         this.connector = connector;
         this.scheduler = scheduler;
@@ -47,6 +52,10 @@ final class NsqConsumerConnection implements NsqConnectionListener {
 
     NsqAddress address() {
         return address;
+    }
+
+    boolean isConfigured() {
+        return configured;
     }
 
     boolean isConnected() {
@@ -64,10 +73,18 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         return c == null ? 0 : c.possibleDuplicates();
     }
 
+    /** @return this link as the RDY window sees it */
+    ReadyWindow.Link link() {
+        NsqConnection c = connection;
+        return c == null ? new ReadyWindow.Link(0, 0, 0)
+                : new ReadyWindow.Link(c.inFlight(), c.readyCount(), c.lastMessageNanos());
+    }
+
     void start() {
         connect();
     }
 
+    /** Stops for good: RDY 0 and CLS, what is still unanswered is REQed, then the socket closes. */
     void stop() {
         NsqConnection c;
         synchronized (this) {
@@ -90,28 +107,26 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         }
     }
 
-    /** Stops taking messages from this nsqd and closes the link once its messages are answered, within the limit. */
-    void retire(long limitMillis) {
+    /** Every lookupd forgot this nsqd: keep a live connection, but do not reconnect once it is lost. */
+    void forget() {
+        boolean gone;
         synchronized (this) {
-            retired = true;
+            forgotten = true;
+            gone = connection == null;
+            if (gone) {
+                stopped = true; // a reconnect under way or scheduled ends here
+            }
         }
-        ready(0);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limitMillis);
-        LOG.info("nsqd {} no longer produces {}: closing its connection once its messages are answered", address,
-                consumer.subscription());
-        closeWhenDrained(deadline);
+        if (gone) {
+            LOG.info("nsqd {} is no longer listed by lookupd for {}: not reconnecting", address,
+                    consumer.subscription());
+            consumer.removed(this);
+        }
     }
 
-    private void closeWhenDrained(long deadline) {
-        if (inFlight() == 0 || System.nanoTime() >= deadline) {
-            stop();
-            return;
-        }
-        try {
-            scheduler.schedule(() -> closeWhenDrained(deadline), 100, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            stop(); // the consumer is stopping
-        }
+    /** lookupd lists this nsqd again. */
+    void listed() {
+        forgotten = false;
     }
 
     void ready(int count) {
@@ -121,18 +136,8 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         }
     }
 
-    int readyCount() {
-        NsqConnection c = connection;
-        return c == null ? 0 : c.readyCount();
-    }
-
-    int inFlight() {
-        NsqConnection c = connection;
-        return c == null ? 0 : c.inFlight();
-    }
-
     private void connect() {
-        if (stopped || retired) {
+        if (stopped) {
             return;
         }
         NsqConfiguration configuration = consumer.configuration();
@@ -147,22 +152,24 @@ final class NsqConsumerConnection implements NsqConnectionListener {
                 });
     }
 
-    private synchronized void onConnected(NsqConnection c) {
-        if (stopped) {
-            c.close();
-            return;
+    private void onConnected(NsqConnection c) {
+        synchronized (this) {
+            if (stopped) {
+                c.close();
+                return;
+            }
+            connection = c;
+            lastError = null;
+            if (failures > 0) {
+                LOG.info("Reconnected to nsqd {} for {} after {} ms", address, consumer.subscription(),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos));
+            } else {
+                LOG.info("Connected to nsqd {} (version {}) for {}", address, c.features().version(),
+                        consumer.subscription());
+            }
+            failures = 0;
         }
-        connection = c;
-        lastError = null;
-        if (failures > 0) {
-            LOG.info("Reconnected to nsqd {} for {} after {} ms", address, consumer.subscription(),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos));
-        } else {
-            LOG.info("Connected to nsqd {} (version {}) for {}", address, c.features().version(),
-                    consumer.subscription());
-        }
-        failures = 0;
-        consumer.rebalanceReady();
+        consumer.rebalance();
     }
 
     private synchronized void onConnectFailed(Throwable error) {
@@ -188,21 +195,37 @@ final class NsqConsumerConnection implements NsqConnectionListener {
     }
 
     @Override
-    public synchronized void onClose(NsqConnection c, Throwable cause) {
-        if (c != connection) {
-            return; // a connection that never got established (onConnectFailed handles it), or one stop() took
+    public void onClose(NsqConnection c, Throwable cause) {
+        boolean gone;
+        synchronized (this) {
+            if (c != connection) {
+                return; // a connection that never got established (onConnectFailed handles it), or one stop() took
+            }
+            connection = null;
+            consumer.addPossibleDuplicates(c.possibleDuplicates());
+            if (stopped) {
+                return;
+            }
+            lastError = cause == null ? "closed by nsqd" : cause.getMessage();
+            gone = forgotten;
+            if (gone) {
+                stopped = true;
+                LOG.info("Lost connection to nsqd {} for {} ({}), which lookupd no longer lists: not reconnecting",
+                        address, consumer.subscription(), lastError);
+            } else {
+                LOG.warn("Lost connection to nsqd {} for {}: {}; reconnecting", address, consumer.subscription(),
+                        lastError);
+                failures = 1;
+                outageStartNanos = System.nanoTime();
+                scheduleReconnect();
+            }
         }
-        connection = null;
-        consumer.addPossibleDuplicates(c.possibleDuplicates());
-        if (stopped || retired) {
-            return;
+        if (gone) {
+            consumer.removed(this);
+        } else {
+            consumer.rebalance();
         }
-        lastError = cause == null ? "closed by nsqd" : cause.getMessage();
-        LOG.warn("Lost connection to nsqd {} for {}: {}; reconnecting", address, consumer.subscription(), lastError);
-        failures = 1;
-        outageStartNanos = System.nanoTime();
-        consumer.rebalanceReady();
-        scheduleReconnect();
+        consumer.lost();
     }
 
     private void scheduleReconnect() {
@@ -213,7 +236,7 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
         try {
             scheduler.schedule(this::connect, jittered, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // the consumer is stopping
         }
     }

@@ -35,7 +35,8 @@ final class ReadyWindow {
     private final int maxInFlight;
     /** Where the next free RDY 1 goes when connections outnumber the window (and where the next probe goes). */
     private int cursor;
-    private long lastRedistribution = Long.MIN_VALUE;
+    private boolean redistributed;
+    private long lastRedistribution;
 
     ReadyWindow(int maxInFlight) {
         this.maxInFlight = maxInFlight;
@@ -93,8 +94,9 @@ final class ReadyWindow {
     private Plan rotate(List<Link> links, int orphans, long now) {
         int n = links.size();
         int[] ready = new int[n];
-        boolean redistribute = now - lastRedistribution >= REDISTRIBUTE_NANOS;
+        boolean redistribute = !redistributed || now - lastRedistribution >= REDISTRIBUTE_NANOS;
         if (redistribute) {
+            redistributed = true;
             lastRedistribution = now;
         }
         boolean someoneWaits = links.stream().anyMatch(l -> l.ready() == 0 && l.inFlight() == 0);

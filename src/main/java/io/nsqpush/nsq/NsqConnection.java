@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class NsqConnection extends ChannelInboundHandlerAdapter implements MessageResponder {
 
     private static final Logger LOG = LoggerFactory.getLogger(NsqConnection.class);
+    /** nsqd's default --max-msg-timeout, for a server that does not say its own. */
+    private static final long DEFAULT_MAX_MSG_TIMEOUT_MS = 900_000;
 
     private final NsqAddress address;
     private final NsqClientOptions options;
@@ -39,6 +41,8 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     private volatile IdentifyResponse features;
     private volatile int readyCount;
     private volatile Throwable closeCause;
+    private volatile long lastMessageNanos = System.nanoTime();
+    private final String sourceText;
     private ScheduledFuture<?> touchSweep;
     private NsqFrameDecoder decoder;
     private final java.util.Queue<ByteBuf> answers = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -49,6 +53,7 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
         this.address = address;
         this.options = options;
         this.listener = listener;
+        this.sourceText = address.toString();
     }
 
     public NsqAddress address() {
@@ -68,6 +73,11 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     /** @return messages delivered on this connection and not yet finished or requeued */
     public int inFlight() {
         return inFlight.size();
+    }
+
+    /** @return System.nanoTime() of the last message, or of the connection's start */
+    public long lastMessageNanos() {
+        return lastMessageNanos;
     }
 
     /** @return the RDY count last sent */
@@ -263,6 +273,10 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object frame) {
         if (frame instanceof NsqMessage message) {
+            lastMessageNanos = message.receivedNanos();
+            message.source = sourceText;
+            long maxMsgTimeout = features.maxMsgTimeoutMs() > 0 ? features.maxMsgTimeoutMs() : DEFAULT_MAX_MSG_TIMEOUT_MS;
+            message.deadlineNanos = message.receivedNanos() + TimeUnit.MILLISECONDS.toNanos(maxMsgTimeout);
             NsqMessage earlier = inFlight.put(message.id(), message);
             if (earlier != null) {
                 // nsqd timed the earlier delivery out and sent it again: only the new one may be answered now
@@ -358,7 +372,7 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
         touchSweep = ctx.executor().scheduleAtFixedRate(() -> {
             long now = System.nanoTime();
             for (NsqMessage message : inFlight.values()) {
-                if (now - message.lastTouchNanos >= touchAfter) {
+                if (now - message.lastTouchNanos >= touchAfter && message.keepsAlive(now)) {
                     message.touch();
                 }
             }

@@ -8,17 +8,46 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.resolver.NoopAddressResolverGroup;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-/** Opens connections to nsqd on a shared event loop group; the group belongs to the caller. */
+/**
+ * Opens connections to nsqd on a shared event loop group; the group belongs to the caller. Host names are resolved on
+ * the caller's executor, never on the event loop: lookupd hands out host names, and a slow DNS answer for one nsqd must
+ * not stall FIN, REQ and heartbeats of every connection on that loop (Netty's default resolver blocks the loop).
+ */
 public final class NsqConnector {
 
-    private final EventLoopGroup group;
+    /** Turns an address into a socket address; may block (DNS). */
+    @FunctionalInterface
+    public interface Resolver {
+        InetSocketAddress resolve(NsqAddress address) throws UnknownHostException;
+    }
 
+    private final EventLoopGroup group;
+    private final Executor resolverExecutor;
+    private final Resolver resolver;
+
+    /** For tools and tests: names are resolved on the common fork-join pool. */
     public NsqConnector(EventLoopGroup group) {
+        this(group, java.util.concurrent.ForkJoinPool.commonPool());
+    }
+
+    public NsqConnector(EventLoopGroup group, Executor resolverExecutor) {
+        this(group, resolverExecutor, address -> new InetSocketAddress(InetAddress.getByName(address.host()),
+                address.port()));
+    }
+
+    public NsqConnector(EventLoopGroup group, Executor resolverExecutor, Resolver resolver) {
         this.group = group;
+        this.resolverExecutor = resolverExecutor;
+        this.resolver = resolver;
     }
 
     /**
@@ -31,6 +60,7 @@ public final class NsqConnector {
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
+                .resolver(NoopAddressResolverGroup.INSTANCE)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, options.connectTimeoutMs())
@@ -47,11 +77,24 @@ public final class NsqConnector {
                     }
                 });
         CompletableFuture<NsqConnection> result = new CompletableFuture<>();
-        bootstrap.connect(address.host(), address.port()).addListener(f -> {
-            if (!f.isSuccess()) {
-                result.completeExceptionally(new NsqException("cannot connect to nsqd " + address + ": "
-                        + f.cause().getMessage(), f.cause()));
+        CompletableFuture.supplyAsync(() -> {
+            try {
+                return resolver.resolve(address);
+            } catch (UnknownHostException e) {
+                throw new NsqException("cannot connect to nsqd " + address + ": unknown host " + address.host(), e);
             }
+        }, resolverExecutor).whenComplete((resolved, error) -> {
+            if (error != null) {
+                result.completeExceptionally(error instanceof java.util.concurrent.CompletionException
+                        ? error.getCause() : error);
+                return;
+            }
+            bootstrap.connect(resolved).addListener(f -> {
+                if (!f.isSuccess()) {
+                    result.completeExceptionally(new NsqException("cannot connect to nsqd " + address + ": "
+                            + f.cause().getMessage(), f.cause()));
+                }
+            });
         });
         connection.identified().whenComplete((c, e) -> {
             if (e != null) {

@@ -17,8 +17,16 @@ public final class NsqMessage {
     private final byte[] body;
     private final MessageResponder responder;
     private volatile int answered;
+    /** System.nanoTime() of the delivery. */
+    private final long receivedNanos;
     /** System.nanoTime() of the delivery or of the last TOUCH; read by the auto-touch sweep. */
     volatile long lastTouchNanos;
+    /** When nsqd takes the message back whatever we do (delivery + its max_msg_timeout): TOUCH cannot pass it. */
+    volatile long deadlineNanos = Long.MAX_VALUE;
+    /** The nsqd that delivered it, host:port. */
+    volatile String source;
+    /** Auto-TOUCH keeps the message alive until then, never past {@link #deadlineNanos}. */
+    private volatile long keepAliveUntilNanos = Long.MAX_VALUE;
 
     NsqMessage(String id, long timestampNanos, int attempts, byte[] body, MessageResponder responder) {
         this.id = id;
@@ -26,7 +34,8 @@ public final class NsqMessage {
         this.attempts = attempts;
         this.body = body;
         this.responder = responder;
-        this.lastTouchNanos = System.nanoTime();
+        this.receivedNanos = System.nanoTime();
+        this.lastTouchNanos = receivedNanos;
     }
 
     /** @return the 16-character message ID nsqd assigned */
@@ -47,6 +56,37 @@ public final class NsqMessage {
     /** @return the body; the array is the message's own, not a copy */
     public byte[] body() {
         return body;
+    }
+
+    /** @return the nsqd that delivered the message, as host:port */
+    public String source() {
+        return source;
+    }
+
+    /** @return System.nanoTime() when the message arrived */
+    public long receivedNanos() {
+        return receivedNanos;
+    }
+
+    /**
+     * @return System.nanoTime() at which nsqd gives the message to someone else whatever we do (delivery plus nsqd's
+     *         max_msg_timeout): an answer must go before it
+     */
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    /**
+     * Auto-TOUCH keeps this message alive until then and no longer, so that a stuck exchange does not hold it: nsqd
+     * then delivers it again. Never past {@link #deadlineNanos()}, which nsqd enforces anyway.
+     */
+    public void keepAliveUntil(long nanos) {
+        keepAliveUntilNanos = nanos;
+    }
+
+    /** @return whether auto-TOUCH should still keep the message alive at this time */
+    boolean keepsAlive(long now) {
+        return now - Math.min(keepAliveUntilNanos, deadlineNanos) < 0;
     }
 
     /** @return true once FIN or REQ was sent (or the connection was lost, so nsqd will redeliver) */

@@ -13,15 +13,14 @@ import org.apache.camel.Processor;
 import org.apache.camel.support.ExchangeHelper;
 
 /**
- * Turns a consumed NSQ message into the CMQ push request (DESIGN.md, "The delivery formats"): the body in the
+ * Turns a consumed NSQ message into the CMQ push request (the README, "Formats"): the body in the
  * configured {@link PushFormat}, and the {@code x-cmq-*}, Content-Type, User-Agent headers and POST.
  *
  * <p>A bean for Camel YAML: set {@code format}, {@code topicOwner}, {@code tags}, {@code contentType} before the route
  * starts. Everything derived from them (the parsed owner, the joined tag header) is computed in the setters, so the
  * per-message work is only the body and the headers.
  *
- * <p>The request ID it sets covers the first HTTP attempt only: a route must run {@link CmqRequestId} again before a
- * redelivered HTTP call.
+ * <p>{@code x-cmq-request-id} is not set here: it is new for every HTTP request, so the delivery step sets it.
  */
 public class CmqFormatter implements Processor {
 
@@ -35,7 +34,6 @@ public class CmqFormatter implements Processor {
     private static final java.util.regex.Pattern HEADER_SEPARATOR =
             java.util.regex.Pattern.compile(";(?=\\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+\\s*:)");
 
-    private final CmqRequestId requestId = new CmqRequestId();
     private PushFormat format = PushFormat.JSON;
     private String topicOwner = "";
     /** {@link Long} when {@link #topicOwner} is a plain number, else the String itself ({@code ""} when unset). */
@@ -62,7 +60,6 @@ public class CmqFormatter implements Processor {
                     ExchangeHelper.getMandatoryHeader(in, CmqHeaders.NSQ_CHANNEL, String.class),
                     messageId, body == null ? new byte[0] : body, publishTimeMs / 1000));
         }
-        requestId.process(exchange);
         in.setHeader(CmqHeaders.MESSAGE_ID, messageId);
         String tag = in.getHeaders().containsKey(CmqHeaders.NSQ_MESSAGE_TAG)
                 ? joinTags(in.getHeader(CmqHeaders.NSQ_MESSAGE_TAG))

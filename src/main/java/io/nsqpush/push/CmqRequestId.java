@@ -2,14 +2,12 @@ package io.nsqpush.push;
 
 import java.util.concurrent.ThreadLocalRandom;
 
-import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
+/** Makes {@code x-cmq-request-id}s: the delivery step gives every HTTP request (each retry too) its own. */
+public final class CmqRequestId {
 
-/**
- * Sets a fresh {@code x-cmq-request-id}. Camel's redelivery re-runs only the HTTP step, not the formatter, so a route
- * runs this right before the HTTP call to give every request (each retry too) its own ID. The one place IDs are made.
- */
-public class CmqRequestId implements Processor {
+    private CmqRequestId() {
+    }
+
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -29,10 +27,5 @@ public class CmqRequestId implements Processor {
             id[i] = HEX[(int) (bits & 0xf)];
         }
         return new String(id);
-    }
-
-    @Override
-    public void process(Exchange exchange) {
-        exchange.getIn().setHeader(CmqHeaders.REQUEST_ID, newId());
     }
 }

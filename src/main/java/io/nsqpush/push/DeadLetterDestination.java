@@ -16,6 +16,8 @@ public class DeadLetterDestination extends ServiceSupport implements Processor {
 
     /** Exchange property: the URI the dead-letter route keeps the record at. */
     public static final String PROPERTY = "nsqPushDeadLetterUri";
+    /** Exchange property: the same URI with its secrets masked, for log lines. */
+    public static final String MASKED = "nsqPushDeadLetterMasked";
     static final String SUFFIX = ".dead-letter";
 
     private String uri = "";
@@ -23,6 +25,7 @@ public class DeadLetterDestination extends ServiceSupport implements Processor {
     private String servers = "";
     private String lookupd = "";
     private String effective;
+    private String masked;
 
     /** Started with its route: a default that cannot work stops the route before any message is taken. */
     @Override
@@ -33,6 +36,7 @@ public class DeadLetterDestination extends ServiceSupport implements Processor {
     @Override
     public void process(Exchange exchange) {
         exchange.setProperty(PROPERTY, uri());
+        exchange.setProperty(MASKED, masked);
     }
 
     /**
@@ -42,6 +46,7 @@ public class DeadLetterDestination extends ServiceSupport implements Processor {
     public String uri() {
         if (effective == null) {
             effective = of(uri, topic, servers, lookupd);
+            masked = Redaction.uri(effective);
         }
         return effective;
     }

@@ -1,36 +1,64 @@
 package io.nsqpush.push;
 
+import io.nsqpush.component.NsqConstants;
+import io.nsqpush.component.NsqMessageControl;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
-import org.apache.camel.http.base.HttpOperationFailedException;
 
 import java.nio.charset.StandardCharsets;
 
 /**
- * Describes why the last delivery attempt failed, for the dead-letter route's log line and record: sets the exchange
- * properties {@value #LAST_STATUS} (the HTTP status, absent when no answer came), {@value #LAST_ERROR} (one line) and
- * {@value #BODY_EXCERPT} (the start of the original body, one line).
+ * The dead-letter route's first word on a failed delivery attempt: what failed, for its log line and record
+ * ({@value #LAST_STATUS}, {@value #LAST_ERROR}, {@value #BODY_EXCERPT}), and what happens to the message now
+ * ({@value #OUTCOME}):
+ * <ul>
+ *   <li>{@link Outcome#HELD}: the endpoint is away and the subscription is paused; the consumer keeps the message
+ *   unanswered and sends it again when the endpoint answers (no attempt spent, never dead-lettered for an outage);</li>
+ *   <li>{@link Outcome#DEAD_LETTER}: a status that can never succeed (dead-letter-on), or the last attempt;</li>
+ *   <li>{@link Outcome#REQUEUE}: attempts are left; the consumer REQs it with a growing delay.</li>
+ * </ul>
  */
 public class DeliveryFailure implements Processor {
 
     public static final String LAST_STATUS = "nsqPushLastStatus";
     public static final String LAST_ERROR = "nsqPushLastError";
     public static final String BODY_EXCERPT = "nsqPushBodyExcerpt";
+    public static final String OUTCOME = "nsqPushOutcome";
     static final int EXCERPT_CHARS = 80;
+
+    /** What happens to a message whose attempt failed. */
+    public enum Outcome { HELD, REQUEUE, DEAD_LETTER }
 
     @Override
     public void process(Exchange exchange) {
-        Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        if (failure instanceof HttpOperationFailedException http) {
-            exchange.setProperty(LAST_STATUS, http.getStatusCode());
-            exchange.setProperty(LAST_ERROR, "HTTP " + http.getStatusCode()
-                    + (http.getStatusText() == null || http.getStatusText().isEmpty() ? "" : " " + http.getStatusText()));
-        } else if (failure != null) {
-            exchange.setProperty(LAST_ERROR, oneLine(failure.getClass().getSimpleName() + ": " + failure.getMessage()));
+        Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        DeliveryFailedException failure = DeliveryFailedException.in(caught);
+        if (failure != null) {
+            if (failure.status() > 0) {
+                exchange.setProperty(LAST_STATUS, failure.status());
+            }
+            exchange.setProperty(LAST_ERROR, oneLine(failure.getMessage()));
+        } else if (caught != null) {
+            exchange.setProperty(LAST_ERROR, oneLine(caught.getClass().getSimpleName() + ": " + caught.getMessage()));
         } else {
             exchange.setProperty(LAST_ERROR, "unknown");
         }
         exchange.setProperty(BODY_EXCERPT, excerpt(exchange.getMessage().getBody(byte[].class)));
+        exchange.setProperty(OUTCOME, decide(exchange, failure));
+    }
+
+    private static Outcome decide(Exchange exchange, DeliveryFailedException failure) {
+        if (failure != null && failure.kind() == DeliveryFailedException.Kind.PERMANENT) {
+            return Outcome.DEAD_LETTER;
+        }
+        NsqMessageControl control = exchange.getProperty(NsqConstants.CONTROL, NsqMessageControl.class);
+        if (failure != null && failure.kind() == DeliveryFailedException.Kind.UNAVAILABLE && control != null
+                && control.hold()) {
+            return Outcome.HELD;
+        }
+        int attempts = exchange.getMessage().getHeader(NsqConstants.ATTEMPTS, 1, Integer.class);
+        int maxAttempts = exchange.getMessage().getHeader(NsqConstants.MAX_ATTEMPTS, 1, Integer.class);
+        return attempts < maxAttempts ? Outcome.REQUEUE : Outcome.DEAD_LETTER;
     }
 
     static String excerpt(byte[] body) {
@@ -43,6 +71,6 @@ public class DeliveryFailure implements Processor {
     }
 
     private static String oneLine(String text) {
-        return text.replace("\r", "\\r").replace("\n", "\\n");
+        return text == null ? "" : text.replace("\r", "\\r").replace("\n", "\\n");
     }
 }

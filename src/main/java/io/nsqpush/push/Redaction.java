@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 public final class Redaction {
 
     public static final String MASK = "xxxxxx";
-    private static final Pattern USER_INFO = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@]*@");
+    private static final Pattern USER_INFO = Pattern.compile("(\\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@\\s]*@");
     private static final Pattern EXTRA = Pattern.compile("([?&](?:key|sig|signature|auth|code|credentials?|pass|pwd)"
             + ")=[^&#]*", Pattern.CASE_INSENSITIVE);
 

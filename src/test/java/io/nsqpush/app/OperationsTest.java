@@ -72,7 +72,7 @@ class OperationsTest {
         endpoint.answer(n -> {
             TestEndpoint.Request request = endpoint.requests().get(n);
             if (request.bodyUtf8().contains("dead")) {
-                return 503;
+                return 500;
             }
             return seen.merge(request.header("x-cmq-message-id"), 1, Integer::sum) == 1 ? 500 : 200;
         });
@@ -87,13 +87,17 @@ class OperationsTest {
         metrics.lines().filter(l -> l.startsWith("nsq_push_") && !l.contains("_bucket")).forEach(System.out::println);
         String tags = "channel=\"nsq-push\",topic=\"orders\"";
         assertEquals(5, value(metrics, "nsq_push_delivered_total\\{" + tags + "\\}"), metrics);
-        assertEquals(7, value(metrics, "nsq_push_failed_attempts_total\\{channel=\"nsq-push\",status_class=\"5xx\","
-                + "topic=\"orders\"\\}"), "one failure per good message plus two for the dead one");
+        assertEquals(7, value(metrics, "nsq_push_failed_attempts_total\\{channel=\"nsq-push\",endpoint=\""
+                + Pattern.quote(endpoint.url("/push")) + "\",status_class=\"5xx\",topic=\"orders\"\\}"),
+                "one failure per good message plus two for the dead one, by endpoint");
+        assertEquals(0, value(metrics, "nsq_push_paused\\{" + tags + "\\}"));
+        assertEquals(0, value(metrics, "nsq_push_pauses_total\\{" + tags + "\\}"));
+        assertEquals(0, value(metrics, "nsq_push_held\\{" + tags + "\\}"));
         assertEquals(1, value(metrics, "nsq_push_dead_lettered_total\\{" + tags + "\\}"));
         assertEquals(0, value(metrics, "nsq_push_in_flight\\{" + tags + "\\}"));
         assertEquals(5, value(metrics, "nsq_push_latency_seconds_count\\{" + tags + "\\}"));
         assertEquals(0, value(metrics, "nsq_push_possible_duplicates_total\\{" + tags + "\\}"));
-        // what the endpoint saw: 5 x (500, 200) and 2 x 503
+        // what the endpoint saw: 5 x (500, 200) and 2 x 500
         assertEquals(12, endpoint.requests().size());
 
         await().atMost(Duration.ofSeconds(5)).until(() -> !logs.find(Level.INFO,

@@ -58,7 +58,7 @@ class LookupdDiscoveryTest extends NsqTestSupport {
     }
 
     @Test
-    void connectsToProducersAsTheyAppearAndLetsVanishedOnesGo() throws Exception {
+    void connectsToProducersAsTheyAppearKeepsLiveOnesLookupdForgetsAndDoesNotReconnectThem() throws Exception {
         TestNsqd a = nsqd();
         TestNsqd b = nsqd();
         String lookupdAddress = startLookupd();
@@ -86,14 +86,28 @@ class LookupdDiscoveryTest extends NsqTestSupport {
         ClientRecord onB = awaitSubscribedClient(b, 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> onA.rdy() == 5 && onB.rdy() == 5);
 
+        // lookupd forgets a, as when lookupd or nsqd restart: go-nsq keeps a live connection, and so do we
         producers.remove(a);
-        await().atMost(Duration.ofSeconds(5)).until(() -> !onA.connected());
-        assertEquals("CLS", onA.commands().get(onA.commands().size() - 1).name(), "let go with CLS");
-        await().atMost(Duration.ofSeconds(5)).until(() -> onB.rdy() == 10);
-        String second = b.publish("disc", "from b");
+        int polls = lookups.get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> lookups.get() >= polls + 2);
+        assertTrue(onA.connected(), "a live connection is not dropped because lookupd forgot it");
+        assertEquals(5, onA.rdy());
+        String second = a.publish("disc", "a, still consumed");
         await().atMost(Duration.ofSeconds(5)).until(() -> receivedFor(second).size() == 1);
-        assertEquals(1, a.clients().size(), "a is not reconnected once it is gone from lookupd");
+
+        // a forgotten nsqd that goes away is let go: not reconnected, its share goes to b
+        a.stop();
+        await().atMost(Duration.ofSeconds(5)).until(() -> onB.rdy() == 10);
+        a.restart();
+        int after = lookups.get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> lookups.get() >= after + 3);
+        assertEquals(1, a.clients().size(), "not reconnected once every lookupd has forgotten it");
         assertTrue(consumer.isConnected());
+
+        // stopping the route closes every connection it has
+        context.getRouteController().stopRoute("discovering");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !onB.connected());
+        assertEquals("CLS", onB.commands().get(onB.commands().size() - 1).name(), "let go with CLS");
     }
 
     @Test

@@ -84,8 +84,7 @@ class CmqFormatterTest {
         assertEquals("text/plain", exchange.getIn().getHeader(Exchange.CONTENT_TYPE));
         assertEquals(Version.userAgent(), exchange.getIn().getHeader("User-Agent"));
         assertTrue(Version.userAgent().startsWith("nsq-push/"));
-        assertNull(exchange.getIn().getHeader(Exchange.HTTP_METHOD), "the method is the route's (httpMethod=POST)");
-        assertTrue(((String) exchange.getIn().getHeader(CmqHeaders.REQUEST_ID)).matches("[0-9a-f]{32}"));
+        assertNull(exchange.getIn().getHeader(Exchange.HTTP_METHOD), "the method is the delivery step's");
     }
 
     @Test
@@ -167,22 +166,21 @@ class CmqFormatterTest {
     }
 
     @Test
-    void requestIdIsNewForEveryRequestMessageIdIsStable() throws Exception {
+    void theMessageIdIsStableAndRequestIdsAreLeftToEachRequest() throws Exception {
         CmqFormatter formatter = new CmqFormatter();
         Exchange exchange = message("x".getBytes(StandardCharsets.UTF_8));
 
         formatter.process(exchange);
-        Object firstRequest = exchange.getIn().getHeader(CmqHeaders.REQUEST_ID);
-        exchange.getIn().setBody("x".getBytes(StandardCharsets.UTF_8));
-        formatter.process(exchange);
-        Object secondRequest = exchange.getIn().getHeader(CmqHeaders.REQUEST_ID);
-        new CmqRequestId().process(exchange);
-        Object retryRequest = exchange.getIn().getHeader(CmqHeaders.REQUEST_ID);
 
-        assertNotEquals(firstRequest, secondRequest);
-        assertNotEquals(secondRequest, retryRequest);
-        assertTrue(retryRequest.toString().matches("[0-9a-f]{32}"));
         assertEquals(ID, exchange.getIn().getHeader(CmqHeaders.MESSAGE_ID));
+        assertNull(exchange.getIn().getHeader(CmqHeaders.REQUEST_ID), "set per HTTP request by the delivery step");
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < 10_000; i++) {
+            String id = CmqRequestId.newId();
+            assertTrue(id.matches("[0-9a-f]{32}"), id);
+            ids.add(id);
+        }
+        assertEquals(10_000, ids.size());
     }
 
     @Test
@@ -221,7 +219,7 @@ class CmqFormatterTest {
         assertArrayEquals(copy, exchange.getIn().getBody(byte[].class));
         assertEquals(ID, exchange.getIn().getHeader(CmqHeaders.MESSAGE_ID));
         assertEquals("a, b", exchange.getIn().getHeader(CmqHeaders.MESSAGE_TAG));
-        assertNull(exchange.getIn().getHeader(Exchange.HTTP_METHOD), "the method is the route's (httpMethod=POST)");
+        assertNull(exchange.getIn().getHeader(Exchange.HTTP_METHOD), "the method is the delivery step's");
     }
 
     @Test

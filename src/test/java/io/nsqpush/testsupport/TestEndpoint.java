@@ -27,6 +27,8 @@ import java.util.stream.Collectors;
 public final class TestEndpoint implements AutoCloseable {
 
     public static final int NO_ANSWER = -1;
+    /** A 200 whose body then comes one byte every 100 ms for a minute: an answer that never completes in time. */
+    public static final int TRICKLE = -2;
 
     /** One request as the endpoint received it; header names are lower case. */
     public record Request(String method, String path, Map<String, String> headers, byte[] body, long receivedAtNanos) {
@@ -49,6 +51,7 @@ public final class TestEndpoint implements AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
     private volatile IntUnaryOperator status = n -> 200;
     private volatile long delayMillis;
+    private volatile java.util.function.IntFunction<Map<String, String>> answerHeaders = n -> Map.of();
 
     private TestEndpoint(int port) throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 512);
@@ -73,6 +76,12 @@ public final class TestEndpoint implements AutoCloseable {
     /** @param status the status for the n-th request (0-based), or {@link #NO_ANSWER} */
     public TestEndpoint answer(IntUnaryOperator status) {
         this.status = status;
+        return this;
+    }
+
+    /** @param headers the headers of the answer to the n-th request (0-based), e.g. Retry-After */
+    public TestEndpoint answerHeaders(java.util.function.IntFunction<Map<String, String>> headers) {
+        this.answerHeaders = headers;
         return this;
     }
 
@@ -131,10 +140,28 @@ public final class TestEndpoint implements AutoCloseable {
             exchange.close();
             return;
         }
+        answerHeaders.apply(index).forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+        if (code == TRICKLE) {
+            trickle(exchange);
+            return;
+        }
         byte[] answer = ("status " + code).getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(code, answer.length);
         exchange.getResponseBody().write(answer);
         exchange.close();
+    }
+
+    private void trickle(HttpExchange exchange) throws IOException, InterruptedException {
+        int bytes = 600;
+        exchange.sendResponseHeaders(200, bytes);
+        try (java.io.OutputStream out = exchange.getResponseBody()) {
+            for (int i = 0; i < bytes && !closing.await(100, TimeUnit.MILLISECONDS); i++) {
+                out.write('x');
+                out.flush();
+            }
+        } catch (IOException clientGone) {
+            // the client gave up: what a trickle is for
+        }
     }
 
     @Override

@@ -1,0 +1,299 @@
+package io.nsqpush.component;
+
+import io.nsqpush.config.Durations;
+import io.nsqpush.nsq.NsqMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A consumer's flow control: which arriving message runs now, which waits, and what RDY each nsqd connection gets.
+ * It joins the {@link ReadyWindow} (the split of maxInFlight), the {@link SubscriptionBackoff} (pause while the
+ * downstream is unavailable, probe with one message at a time) and the held messages: those that met an unavailable
+ * downstream, kept unanswered and TOUCHed (no attempt spent) until the subscription probes or resumes, or until they
+ * must go back to nsqd before its max_msg_timeout takes them.
+ */
+final class ConsumerFlow {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerFlow.class);
+    /** A held message goes back to nsqd this long before nsqd's max_msg_timeout would take it anyway. */
+    private static final long HAND_BACK_MARGIN_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final NsqConsumer consumer;
+    private final ExecutorService workers;
+    private final ReadyWindow window;
+    private final SubscriptionBackoff backoff;
+    private final Deque<NsqMessage> held = new ArrayDeque<>();
+    /** Messages received and not yet answered or given back, wherever they are (queued, processing, held). */
+    private final AtomicInteger outstanding = new AtomicInteger();
+    /** The probe under way, or null. */
+    private NsqDelivery probe;
+    /** Probing with no held message: the next message to arrive (RDY 1 on one connection) is the probe. */
+    private boolean probeWanted;
+    private boolean suspended;
+    private volatile boolean starved;
+
+    ConsumerFlow(NsqConsumer consumer, ExecutorService workers) {
+        this.consumer = consumer;
+        this.workers = workers;
+        NsqConfiguration configuration = consumer.configuration();
+        this.window = new ReadyWindow(configuration.getMaxInFlight());
+        this.backoff = new SubscriptionBackoff(configuration.getBackoffDelay(), configuration.getMaxBackoffDelay(),
+                () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** A message arrived (on the event loop): run it, or keep it while the subscription is paused. */
+    void arrived(NsqMessage message) {
+        outstanding.incrementAndGet();
+        NsqDelivery delivery;
+        synchronized (this) {
+            if (!suspended && backoff.isRunning()) {
+                delivery = new NsqDelivery(consumer, this, message, false);
+            } else if (!suspended && probeWanted && probe == null) {
+                probeWanted = false;
+                delivery = probe = new NsqDelivery(consumer, this, message, true);
+                rebalance(); // the probe is here: no further message until its outcome
+            } else if (suspended) {
+                delivery = null;
+            } else {
+                keep(message);
+                return;
+            }
+        }
+        if (delivery == null) {
+            // taken from nsqd just before RDY 0 reached it: give it back at once
+            message.requeue(0);
+            outstanding.decrementAndGet();
+            return;
+        }
+        dispatch(delivery);
+    }
+
+    private void dispatch(NsqDelivery delivery) {
+        try {
+            workers.execute(delivery::run);
+        } catch (RejectedExecutionException stopping) {
+            // nsqd redelivers what we never answer, sooner if we say so
+            delivery.message().requeue(0);
+            finished(delivery, false);
+        } catch (Error e) {
+            delivery.message().requeue(0);
+            finished(delivery, false);
+            consumer.getExceptionHandler().handleException("Cannot hand NSQ message " + delivery.message().id()
+                    + " to a worker", e);
+        }
+    }
+
+    /**
+     * A delivery is over and its message answered (or lost with its connection).
+     *
+     * @param ran whether the message went through the route (not skipped before it)
+     */
+    void finished(NsqDelivery delivery, boolean ran) {
+        outstanding.decrementAndGet();
+        synchronized (this) {
+            if (delivery == probe) {
+                probe = null;
+                // the probe ended with neither an answer from the downstream nor a hold: probe again
+                backoff.probeLost(System.nanoTime());
+            }
+        }
+        if (starved) {
+            rebalance();
+        }
+    }
+
+    /** The exchange gave up on an unavailable downstream and the message is kept (see {@link NsqDelivery#hold()}). */
+    void held(NsqDelivery delivery) {
+        NsqDelivery again = null;
+        synchronized (this) {
+            boolean wasProbe = delivery == probe;
+            if (wasProbe) {
+                probe = null;
+            }
+            if (backoff.isRunning() && !suspended) {
+                // resumed while this exchange was finishing: run it again at once
+                again = new NsqDelivery(consumer, this, delivery.message(), false);
+            } else {
+                keep(delivery.message());
+                if (wasProbe) {
+                    // the same message probes again next time: one message, one attempt, however long the outage
+                    held.addFirst(held.pollLast());
+                }
+            }
+        }
+        if (again != null) {
+            dispatch(again);
+        }
+    }
+
+    /** Keeps a message unanswered: TOUCHed until it must go back to nsqd. */
+    private void keep(NsqMessage message) {
+        message.keepAliveUntil(handBackAt(message));
+        held.addLast(message);
+    }
+
+    private static long handBackAt(NsqMessage message) {
+        long deadline = message.deadlineNanos();
+        long margin = Math.min(HAND_BACK_MARGIN_NANOS, (deadline - message.receivedNanos()) / 10);
+        return deadline - margin;
+    }
+
+    boolean downstreamUnavailable(NsqDelivery delivery, long pauseMillis, String reason) {
+        SubscriptionBackoff.Change change = backoff.unavailable(delivery.message().id(), pauseMillis, reason,
+                delivery.isProbe(), System.nanoTime());
+        if (change == SubscriptionBackoff.Change.PAUSED) {
+            LOG.warn("Pausing {}: its endpoint looks unavailable ({}); probing it with one message after {}",
+                    consumer.subscription(), reason,
+                    Durations.format(Math.max(0, TimeUnit.NANOSECONDS.toMillis(backoff.probeAtNanos() - System.nanoTime()))));
+            rebalance();
+        }
+        return !backoff.isRunning();
+    }
+
+    void downstreamAvailable(NsqDelivery delivery) {
+        long pausedSince = backoff.pausedSinceNanos();
+        int probes = backoff.probes();
+        if (backoff.succeeded(System.nanoTime()) == SubscriptionBackoff.Change.RESUMED) {
+            LOG.info("Resuming {}: its endpoint answers again after {} paused and {} probes", consumer.subscription(),
+                    Durations.format(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedSince)), probes);
+            List<NsqDelivery> again = new ArrayList<>();
+            synchronized (this) {
+                NsqMessage message;
+                while ((message = held.pollFirst()) != null) {
+                    if (!message.isAnswered()) {
+                        again.add(new NsqDelivery(consumer, this, message, false));
+                    } else {
+                        outstanding.decrementAndGet();
+                    }
+                }
+                probeWanted = false;
+            }
+            again.forEach(this::dispatch);
+            rebalance();
+        }
+    }
+
+    /** Running, or the probe while its probe is under way (a failed probe waits for the next one, no redelivery). */
+    boolean mayDeliver(NsqDelivery delivery) {
+        if (backoff.isRunning()) {
+            return true;
+        }
+        synchronized (this) {
+            return delivery == probe && backoff.state() == SubscriptionBackoff.State.PROBING;
+        }
+    }
+
+    boolean isPaused() {
+        return !backoff.isRunning();
+    }
+
+    /** Called often by the consumer's scheduler: probes when due, hands back what must go, rotates the window. */
+    void tick() {
+        long now = System.nanoTime();
+        NsqDelivery next = null;
+        List<NsqMessage> handBack = new ArrayList<>();
+        synchronized (this) {
+            for (Iterator<NsqMessage> it = held.iterator(); it.hasNext(); ) {
+                NsqMessage message = it.next();
+                if (message.isAnswered() || now - handBackAt(message) >= 0) {
+                    it.remove();
+                    handBack.add(message);
+                }
+            }
+            if (!suspended && backoff.startProbe(now)) {
+                NsqMessage message = held.pollFirst();
+                if (message != null) {
+                    next = probe = new NsqDelivery(consumer, this, message, true);
+                } else {
+                    probeWanted = true;
+                }
+            }
+        }
+        for (NsqMessage message : handBack) {
+            // nsqd's max_msg_timeout is near: give it back rather than let nsqd time it out
+            if (message.requeue(consumer.requeueDelay(message.attempts()))) {
+                LOG.debug("Held {} for as long as nsqd allows: requeued it", message.id());
+            }
+            outstanding.decrementAndGet();
+        }
+        if (next != null) {
+            LOG.debug("Probing the endpoint of {} with {}", consumer.subscription(), next.message().id());
+            dispatch(next);
+        }
+        rebalance();
+    }
+
+    /** Camel suspends the consumer (graceful shutdown): RDY 0, and held messages go back to nsqd at once. */
+    void suspend() {
+        List<NsqMessage> back;
+        synchronized (this) {
+            suspended = true;
+            back = new ArrayList<>(held);
+            held.clear();
+        }
+        for (NsqMessage message : back) {
+            message.requeue(0);
+            outstanding.decrementAndGet();
+        }
+        rebalance();
+    }
+
+    void resume() {
+        synchronized (this) {
+            suspended = false;
+        }
+        rebalance();
+    }
+
+    /** Gives every live connection the RDY the window, the back-off and suspension allow now. */
+    synchronized void rebalance() {
+        List<NsqConsumerConnection> live = consumer.liveConnections();
+        ReadyWindow.Mode mode;
+        if (suspended || backoff.state() == SubscriptionBackoff.State.PAUSED) {
+            mode = ReadyWindow.Mode.PAUSED;
+        } else if (backoff.state() == SubscriptionBackoff.State.PROBING) {
+            mode = probeWanted && probe == null ? ReadyWindow.Mode.PROBE : ReadyWindow.Mode.PAUSED;
+        } else {
+            mode = ReadyWindow.Mode.RUNNING;
+        }
+        List<ReadyWindow.Link> links = new ArrayList<>(live.size());
+        int onLinks = 0;
+        for (NsqConsumerConnection connection : live) {
+            ReadyWindow.Link link = connection.link();
+            onLinks += link.inFlight();
+            links.add(link);
+        }
+        ReadyWindow.Plan plan = window.plan(links, outstanding.get() - onLinks, mode, System.nanoTime());
+        for (int i = 0; i < live.size(); i++) {
+            live.get(i).ready(plan.ready()[i]);
+        }
+        starved = plan.starved();
+    }
+
+    // ------------------------------------------------------------------------------------- state, for metrics
+
+    int outstanding() {
+        return outstanding.get();
+    }
+
+    int held() {
+        synchronized (this) {
+            return held.size();
+        }
+    }
+
+    SubscriptionBackoff backoff() {
+        return backoff;
+    }
+}

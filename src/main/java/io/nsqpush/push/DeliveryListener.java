@@ -1,0 +1,14 @@
+package io.nsqpush.push;
+
+import org.apache.camel.Exchange;
+
+/** Told about every HTTP request a subscription makes, for its metrics. Called on an I/O thread: be quick. */
+public interface DeliveryListener {
+
+    /**
+     * @param endpoint    the URL, secrets masked
+     * @param statusClass {@code 2xx}, {@code 4xx}, {@code 5xx}, {@code timeout}, {@code connect} or {@code other}
+     * @param delivered   whether this request delivered the message
+     */
+    void requested(Exchange exchange, String endpoint, String statusClass, boolean delivered);
+}

@@ -1,0 +1,20 @@
+package io.nsqpush.push;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+/**
+ * Says why a dead letter could not be kept, for the dead-letter route's line, with the secrets of any URI in the
+ * error masked (the destination may be any Camel URI, credentials included).
+ */
+public class KeepFailed implements Processor {
+
+    public static final String ERROR = "nsqPushKeepError";
+
+    @Override
+    public void process(Exchange exchange) {
+        Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        String message = caught == null ? "unknown" : caught.getClass().getSimpleName() + ": " + caught.getMessage();
+        exchange.setProperty(ERROR, Redaction.uri(message).replace("\r", "\\r").replace("\n", "\\n"));
+    }
+}
