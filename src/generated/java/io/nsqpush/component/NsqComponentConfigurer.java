@@ -83,6 +83,7 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "requeuedelay":
         case "requeueDelay": getOrCreateConfiguration(target).setRequeueDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "servers": getOrCreateConfiguration(target).setServers(property(camelContext, java.lang.String.class, value)); return true;
+        case "threads": getOrCreateConfiguration(target).setThreads(property(camelContext, int.class, value)); return true;
         case "tls": getOrCreateConfiguration(target).setTls(property(camelContext, boolean.class, value)); return true;
         case "tlskeystore":
         case "tlsKeyStore": getOrCreateConfiguration(target).setTlsKeyStore(property(camelContext, java.lang.String.class, value)); return true;
@@ -156,6 +157,7 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "requeuedelay":
         case "requeueDelay": return long.class;
         case "servers": return java.lang.String.class;
+        case "threads": return int.class;
         case "tls": return boolean.class;
         case "tlskeystore":
         case "tlsKeyStore": return java.lang.String.class;
@@ -230,6 +232,7 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "requeuedelay":
         case "requeueDelay": return getOrCreateConfiguration(target).getRequeueDelay();
         case "servers": return getOrCreateConfiguration(target).getServers();
+        case "threads": return getOrCreateConfiguration(target).getThreads();
         case "tls": return getOrCreateConfiguration(target).isTls();
         case "tlskeystore":
         case "tlsKeyStore": return getOrCreateConfiguration(target).getTlsKeyStore();

@@ -71,6 +71,7 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "requeuedelay":
         case "requeueDelay": target.getConfiguration().setRequeueDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "servers": target.getConfiguration().setServers(property(camelContext, java.lang.String.class, value)); return true;
+        case "threads": target.getConfiguration().setThreads(property(camelContext, int.class, value)); return true;
         case "tls": target.getConfiguration().setTls(property(camelContext, boolean.class, value)); return true;
         case "tlskeystore":
         case "tlsKeyStore": target.getConfiguration().setTlsKeyStore(property(camelContext, java.lang.String.class, value)); return true;
@@ -139,6 +140,7 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "requeuedelay":
         case "requeueDelay": return long.class;
         case "servers": return java.lang.String.class;
+        case "threads": return int.class;
         case "tls": return boolean.class;
         case "tlskeystore":
         case "tlsKeyStore": return java.lang.String.class;
@@ -208,6 +210,7 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "requeuedelay":
         case "requeueDelay": return target.getConfiguration().getRequeueDelay();
         case "servers": return target.getConfiguration().getServers();
+        case "threads": return target.getConfiguration().getThreads();
         case "tls": return target.getConfiguration().isTls();
         case "tlskeystore":
         case "tlsKeyStore": return target.getConfiguration().getTlsKeyStore();

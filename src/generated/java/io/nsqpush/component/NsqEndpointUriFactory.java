@@ -23,7 +23,7 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(34);
+        Set<String> props = new HashSet<>(35);
         props.add("authSecret");
         props.add("autoTouch");
         props.add("backoffDelay");
@@ -50,6 +50,7 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("reconnectDelay");
         props.add("requeueDelay");
         props.add("servers");
+        props.add("threads");
         props.add("tls");
         props.add("tlsKeyStore");
         props.add("tlsKeyStorePassword");

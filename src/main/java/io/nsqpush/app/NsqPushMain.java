@@ -27,6 +27,10 @@ import java.util.Properties;
  */
 public final class NsqPushMain {
 
+    static {
+        LogLines.configure(); // before the first logger exists
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(NsqPushMain.class);
 
     /** Exit code for a setting or flag that cannot work. */
@@ -50,7 +54,8 @@ public final class NsqPushMain {
             Map.entry("camel.metrics.binders", "jvm-memory,jvm-gc,jvm-thread,processor,uptime"),
             // Camel's own per-exchange timers cost CPU on every message and duplicate nsq_push_*
             Map.entry("camel.metrics.enable-exchange-event-notifier", "false"),
-            Map.entry("camel.metrics.enable-route-policy", "false"));
+            Map.entry("camel.metrics.enable-route-policy", "false"),
+            Map.entry("camel.metrics.enable-route-event-notifier", "false"));
 
     private NsqPushMain() {
     }
@@ -113,7 +118,8 @@ public final class NsqPushMain {
      * @return a Main configured as the bridge runs, not yet started
      */
     public static Main create(Map<String, String> defaults, Map<String, String> overrides) {
-        Main main = new Main(NsqPushMain.class);
+        // no class given: Camel would scan its package for beans at every start (half a second in the fat jar)
+        Main main = new Main();
         Properties initial = new Properties();
         initial.putAll(CAMEL_DEFAULTS);
         initial.putAll(Settings.defaults());

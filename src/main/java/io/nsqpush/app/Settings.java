@@ -56,6 +56,7 @@ public final class Settings {
             Setting.nsqOption("nsq.max-in-flight", "maxInFlight", "maxInFlight"),
             Setting.nsqOption("nsq.max-attempts", "maxAttempts", "maxAttempts"),
             Setting.nsqOption("nsq.msg-timeout", "msgTimeout", "msgTimeout"),
+            Setting.nsqOption("nsq.threads", "threads", "threads"),
 
             Setting.custom(URL, "url", "", EndpointUrls.ALLOWED, (name, text) -> text,
                     "The endpoint(s) receiving every message (required). Several URLs: push.mode picks one per"

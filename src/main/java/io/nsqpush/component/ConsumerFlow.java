@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A consumer's flow control: which arriving message runs now, which waits, and what RDY each nsqd connection gets.
+ * Messages run on the thread that received them unless the consumer has worker threads.
  * It joins the {@link ReadyWindow} (the split of maxInFlight), the {@link SubscriptionBackoff} (pause while the
  * downstream is unavailable, probe with one message at a time) and the held messages: those that met an unavailable
  * downstream, kept unanswered and TOUCHed (no attempt spent) until the subscription probes or resumes, or until they
@@ -79,7 +80,12 @@ final class ConsumerFlow {
         dispatch(delivery);
     }
 
+    /** Runs the message through the route: right here (an I/O thread, by default) or on a worker. */
     private void dispatch(NsqDelivery delivery) {
+        if (workers == null) {
+            delivery.run();
+            return;
+        }
         try {
             workers.execute(delivery::run);
         } catch (RejectedExecutionException stopping) {
@@ -260,7 +266,7 @@ final class ConsumerFlow {
     synchronized void rebalance() {
         List<NsqConsumerConnection> live = consumer.liveConnections();
         ReadyWindow.Mode mode;
-        if (suspended || backoff.state() == SubscriptionBackoff.State.PAUSED) {
+        if (suspended || !consumer.isAccepting() || backoff.state() == SubscriptionBackoff.State.PAUSED) {
             mode = ReadyWindow.Mode.PAUSED;
         } else if (backoff.state() == SubscriptionBackoff.State.PROBING) {
             mode = probeWanted && probe == null ? ReadyWindow.Mode.PROBE : ReadyWindow.Mode.PAUSED;

@@ -86,6 +86,12 @@ public class NsqConfiguration implements Cloneable {
             + " one exchange may run: auto-TOUCH stops after it, so that nsqd delivers a stuck message again")
     @OptionRange(min = "1s", max = "1d")
     private long maxProcessingTime;
+    @UriParam(label = "consumer", defaultValue = "0", description = "Threads that run the route. 0: the I/O thread that"
+            + " received the message runs it, with no hand-over between threads (the fastest, for routes whose steps do"
+            + " not block: the push route's HTTP step does not). More: a pool of up to this many, for routes with a"
+            + " step that blocks (a file write, a database call)")
+    @OptionRange(min = "0", max = "65535")
+    private int threads;
     @UriParam(label = "consumer", defaultValue = "true", description = "TOUCH a message still being processed after"
             + " half the msg timeout, so that nsqd does not deliver it again (never past maxProcessingTime or nsqd's"
             + " max_msg_timeout)")
@@ -323,6 +329,14 @@ public class NsqConfiguration implements Cloneable {
 
     public void setMaxProcessingTime(long maxProcessingTime) {
         this.maxProcessingTime = maxProcessingTime;
+    }
+
+    public int getThreads() {
+        return threads;
+    }
+
+    public void setThreads(int threads) {
+        this.threads = threads;
     }
 
     public boolean isAutoTouch() {

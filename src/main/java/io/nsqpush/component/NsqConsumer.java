@@ -38,6 +38,7 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     private NsqClientOptions options;
     private LookupdPoller lookupdPoller;
     private volatile ConsumerFlow flow;
+    private volatile boolean accepting;
 
     public NsqConsumer(NsqEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -138,11 +139,31 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         possibleDuplicates.add(count);
     }
 
+    /**
+     * Connects and subscribes while Camel is still starting the rest (route start comes last): the links are ready
+     * when the route starts, so the first message comes sooner. Nothing flows before {@link #doStart()}: RDY stays 0.
+     */
+    @Override
+    protected void doInit() throws Exception {
+        super.doInit();
+        open();
+    }
+
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        if (flow == null) {
+            open(); // started again after a stop
+        }
+        accepting = true;
+        flow.rebalance();
+    }
+
+    private void open() {
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
-        workers = executors.newThreadPool(this, "NsqConsumer[" + subscription() + "]", workerProfile());
+        if (configuration.getThreads() > 0) {
+            workers = executors.newThreadPool(this, "NsqConsumer[" + subscription() + "]", workerProfile());
+        }
         scheduler = executors.newSingleThreadScheduledExecutor(this, "NsqConsumer[" + subscription() + "]-timer");
         registerHealthCheck();
         options = configuration.toClientOptions();
@@ -156,16 +177,21 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         }
     }
 
+    /** @return whether messages may flow: started, not stopping (RDY stays 0 otherwise) */
+    boolean isAccepting() {
+        return accepting;
+    }
+
     /**
-     * Threads that only run while a message is processed: an idle one is reused before another is made, so a route
-     * that never blocks needs about as many as there are cores, one that blocks up to maxInFlight (RDY bounds the
-     * messages at once, so the pool never has to refuse).
+     * With threads &gt; 0: threads that only live while messages are processed; an idle one is reused before another is
+     * made, so the pool grows only with the real concurrency of a blocking route, up to threads (a message waits in
+     * the queue when all are busy; RDY bounds what waits).
      */
     private ThreadPoolProfile workerProfile() {
         ThreadPoolProfile profile = new ThreadPoolProfile("NsqConsumer");
-        profile.setPoolSize(1);
-        profile.setMaxPoolSize(configuration.getMaxInFlight());
-        profile.setMaxQueueSize(0);
+        profile.setPoolSize(configuration.getThreads());
+        profile.setMaxPoolSize(configuration.getThreads());
+        profile.setMaxQueueSize(-1);
         profile.setAllowCoreThreadTimeOut(true);
         profile.setKeepAliveTime(60L);
         profile.setTimeUnit(TimeUnit.SECONDS);
@@ -183,7 +209,7 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
 
     /** Starts consuming from one more nsqd, unless already connected to it. */
     synchronized void connectTo(NsqAddress address, boolean configured) {
-        if (isRunAllowed() && connections.stream().noneMatch(c -> c.address().equals(address))) {
+        if (flow != null && connections.stream().noneMatch(c -> c.address().equals(address))) {
             NsqConsumerConnection connection = new NsqConsumerConnection(this, address, configured, options,
                     getEndpoint().getComponent().connector(), scheduler);
             connections.add(connection);
@@ -228,6 +254,9 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
 
     /** Re-plans RDY after a connection came or went. */
     void rebalance() {
+        if (!accepting) {
+            return; // connected ahead of start: RDY 0 until the route starts
+        }
         ConsumerFlow current = flow;
         if (current != null) {
             current.rebalance();
@@ -236,11 +265,29 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
 
     /** Called on the event loop. */
     void onMessage(NsqMessage message) {
-        flow.arrived(message);
+        ConsumerFlow current = flow;
+        if (current == null) {
+            message.requeue(0); // stopped meanwhile
+            return;
+        }
+        current.arrived(message);
     }
 
     @Override
     protected void doStop() throws Exception {
+        release();
+        super.doStop();
+    }
+
+    /** Also when the route was initialized and never started: the links opened ahead of start are closed. */
+    @Override
+    protected void doShutdown() throws Exception {
+        release();
+        super.doShutdown();
+    }
+
+    private void release() {
+        accepting = false;
         if (lookupdPoller != null) {
             lookupdPoller.stop();
             lookupdPoller = null;
@@ -250,11 +297,13 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
         if (scheduler != null) {
             executors.shutdownNow(scheduler);
+            scheduler = null;
         }
         if (workers != null) {
             executors.shutdownNow(workers);
+            workers = null;
         }
-        super.doStop();
+        flow = null;
     }
 
     @Override

@@ -78,15 +78,34 @@ public final class HttpSender implements AutoCloseable {
     private final EventLoopGroup group;
     private final Executor resolver;
     private final Options options;
-    private final SslContext tls;
-    private final Map<HttpTarget, Deque<Channel>> idle = new ConcurrentHashMap<>();
+    /** For https targets; made on first use (the JDK's TLS set-up takes a while and plain http needs none). */
+    private volatile SslContext tls;
+    /** Idle connections per target and event loop: a request made on a loop reuses that loop's connections. */
+    private final Map<PoolKey, Deque<Channel>> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public HttpSender(EventLoopGroup group, Executor resolver, Options options) throws SSLException {
+    public HttpSender(EventLoopGroup group, Executor resolver, Options options) {
         this.group = group;
         this.resolver = resolver;
         this.options = options;
-        this.tls = options.tls() != null ? options.tls() : io.netty.handler.ssl.SslContextBuilder.forClient().build();
+        this.tls = options.tls();
+    }
+
+    private SslContext tls() {
+        SslContext context = tls;
+        if (context == null) {
+            synchronized (this) {
+                if (tls == null) {
+                    try {
+                        tls = io.netty.handler.ssl.SslContextBuilder.forClient().build();
+                    } catch (SSLException e) {
+                        throw new IllegalStateException("the JDK's TLS cannot be set up: " + e.getMessage(), e);
+                    }
+                }
+                context = tls;
+            }
+        }
+        return context;
     }
 
     /**
@@ -118,8 +137,18 @@ public final class HttpSender implements AutoCloseable {
         return idle.values().stream().mapToInt(Deque::size).sum();
     }
 
-    private Channel pooled(HttpTarget target) {
-        Deque<Channel> deque = idle.get(target);
+    /** @return the group's event loop this thread is, or null */
+    private EventLoop currentLoop() {
+        for (io.netty.util.concurrent.EventExecutor executor : group) {
+            if (executor.inEventLoop()) {
+                return (EventLoop) executor;
+            }
+        }
+        return null;
+    }
+
+    private Channel pooled(HttpTarget target, EventLoop loop) {
+        Deque<Channel> deque = idle.get(new PoolKey(target, loop));
         if (deque == null) {
             return null;
         }
@@ -139,19 +168,22 @@ public final class HttpSender implements AutoCloseable {
             channel.close();
             return;
         }
-        Deque<Channel> deque = idle.computeIfAbsent(target, t -> new ArrayDeque<>());
+        Deque<Channel> deque = idle.computeIfAbsent(new PoolKey(target, channel.eventLoop()), t -> new ArrayDeque<>());
         synchronized (deque) {
             deque.addFirst(channel);
         }
     }
 
     private void forget(HttpTarget target, Channel channel) {
-        Deque<Channel> deque = idle.get(target);
+        Deque<Channel> deque = idle.get(new PoolKey(target, channel.eventLoop()));
         if (deque != null) {
             synchronized (deque) {
                 deque.remove(channel);
             }
         }
+    }
+
+    private record PoolKey(HttpTarget target, EventLoop loop) {
     }
 
     /** One request: its deadline, its connection, its answer. Its state is only touched on its event loop. */
@@ -184,12 +216,18 @@ public final class HttpSender implements AutoCloseable {
                 answer.completeExceptionally(new HttpFailure(HttpFailure.Reason.CLOSED, "the sender is closed", null));
                 return;
             }
-            Channel pooled = pooled(target);
-            loop = pooled != null ? pooled.eventLoop() : group.next();
+            // on an event loop (the consumer's own I/O thread) everything stays on it: no hand-over between threads
+            EventLoop current = currentLoop();
+            loop = current != null ? current : group.next();
+            Channel pooled = pooled(target, loop);
             deadline = loop.schedule(this::deadlinePassed, options.deadlineMs(), TimeUnit.MILLISECONDS);
             if (pooled != null) {
                 reused = true;
-                loop.execute(() -> write(pooled));
+                if (current != null) {
+                    write(pooled);
+                } else {
+                    loop.execute(() -> write(pooled));
+                }
             } else {
                 connect();
             }
@@ -280,7 +318,7 @@ public final class HttpSender implements AutoCloseable {
                 pipeline.addLast(proxy);
             }
             if (target.secure()) {
-                SslHandler ssl = tls.newHandler(pipeline.channel().alloc(), target.host(), target.port());
+                SslHandler ssl = tls().newHandler(pipeline.channel().alloc(), target.host(), target.port());
                 if (options.verifyHostname()) {
                     SSLEngine engine = ssl.engine();
                     SSLParameters parameters = engine.getSSLParameters();

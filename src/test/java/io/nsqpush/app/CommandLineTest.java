@@ -2,7 +2,7 @@ package io.nsqpush.app;
 
 import io.nsqpush.config.InvalidValueException;
 import io.nsqpush.testsupport.CapturedLogs;
-import org.apache.logging.log4j.Level;
+import io.nsqpush.testsupport.CapturedLogs.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

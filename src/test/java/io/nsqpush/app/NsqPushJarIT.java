@@ -42,7 +42,8 @@ class NsqPushJarIT {
         assertEquals(2, jar.exitValue());
         List<String> errors = Files.readAllLines(log).stream().filter(l -> l.contains(" ERROR ")).toList();
         assertEquals(1, errors.size(), String.join("\n", Files.readAllLines(log)));
-        assertTrue(errors.get(0).endsWith("Invalid setting: push.format 'XML' is not a format: allowed JSON, SIMPLIFIED"));
+        assertTrue(errors.get(0).endsWith("Invalid setting: push.format 'XML' is not one of them: allowed JSON, SIMPLIFIED"),
+                errors.get(0));
     }
 
     @Test
@@ -153,7 +154,7 @@ class NsqPushJarIT {
         try (TestNsqd nsqd = TestNsqd.start(); TestEndpoint endpoint = TestEndpoint.start().delay(20)) {
             // a short msg timeout: what the killed bridge held comes back from nsqd within seconds
             String[] settings = {"-Dnsq.nsqd-tcp-addresses=" + nsqd.address(), "-Dpush.url=" + endpoint.url("/in"),
-                "-Dnsq.max-in-flight=50", "-Dcamel.component.nsq.msg-timeout=2000", "-Droutes.reload-enabled=false",
+                "-Dnsq.max-in-flight=50", "-Dnsq.msg-timeout=2s", "-Droutes.reload-enabled=false",
                 "-Dcamel.management.enabled=false"};
             java.util.Set<String> ids = new java.util.HashSet<>();
             for (int i = 0; i < 400; i++) {

@@ -3,7 +3,7 @@ package io.nsqpush.app;
 import io.nsqpush.testnsqd.TestNsqd;
 import io.nsqpush.testsupport.CapturedLogs;
 import io.nsqpush.testsupport.TestEndpoint;
-import org.apache.logging.log4j.Level;
+import io.nsqpush.testsupport.CapturedLogs.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

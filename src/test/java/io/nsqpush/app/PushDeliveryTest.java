@@ -6,7 +6,7 @@ import io.nsqpush.Version;
 import io.nsqpush.testnsqd.Command;
 import io.nsqpush.testnsqd.PublishedMessage;
 import io.nsqpush.testnsqd.TestNsqd;
-import org.apache.logging.log4j.Level;
+import io.nsqpush.testsupport.CapturedLogs.Level;
 import io.nsqpush.testsupport.CapturedLogs;
 import io.nsqpush.testsupport.TestEndpoint;
 import io.nsqpush.testsupport.TestEndpoint.Request;

@@ -1,7 +1,7 @@
 package io.nsqpush.app;
 
 import io.nsqpush.testsupport.CapturedLogs;
-import org.apache.logging.log4j.Level;
+import io.nsqpush.testsupport.CapturedLogs.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

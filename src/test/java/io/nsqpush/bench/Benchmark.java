@@ -49,6 +49,8 @@ import static io.nsqpush.bench.Results.format;
 public final class Benchmark {
 
     private static final String JAR = "target/nsq-push.jar";
+    /** The README's run command. */
+    private static final String LAUNCHER = "./nsq-push";
     private static final String CHANNEL = "bench";
     private static final int MAX_IN_FLIGHT = 200;
     private static final int BODY_BYTES = 100;
@@ -173,8 +175,10 @@ public final class Benchmark {
             long cpuAtLaunch = Processes.cpuMicros(process);
             JsonNode half = awaitCount(name, process, count / 2);
             long cpuAtHalf = Processes.cpuMicros(process);
+            profile(bridge, name, process, "start");
             JsonNode end = awaitCount(name, process, count);
             long cpuAtEnd = Processes.cpuMicros(process);
+            profile(bridge, name, process, "stop");
             endpointCpu = Processes.cpuMicros(endpointProcess) - endpointCpu;
             double rssMiB = Processes.peakRssKiB(process) / 1024.0;
 
@@ -207,6 +211,30 @@ public final class Benchmark {
     }
 
     /**
+     * With {@code PROFILE=<path of libasyncProfiler.so>} (async-profiler 3.x; PROFILE_EVENT cpu, the default, or wall),
+     * profiles nsq-push over the warm half of each drain, attached through jcmd: the profile shows what a warm bridge
+     * spends its CPU on, without the JIT compiler's start-up work. Written to target/bench/NAME-warm.collapsed. (jcmd
+     * reads an argument with '=' as its own name=value unless it is quoted.)
+     */
+    private void profile(String bridge, String name, Process process, String command) throws Exception {
+        String library = System.getenv("PROFILE");
+        if (library == null || library.isBlank() || !bridge.equals("nsq-push")) {
+            return;
+        }
+        String options = command.equals("start")
+                ? "start,event=" + env("PROFILE_EVENT", "cpu") + ",interval=1ms"
+                : "stop,collapsed,file=" + java.nio.file.Path.of("target", "bench", name + "-warm.collapsed")
+                        .toAbsolutePath();
+        Process jcmd = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                .toString(), String.valueOf(process.pid()), "JVMTI.agent_load", library, "\"" + options + "\"")
+                .redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (jcmd.waitFor() != 0 || !output.contains("return code: 0")) {
+            warn("profiler " + command + " on " + name + ": " + output.trim());
+        }
+    }
+
+    /**
      * D: a running bridge, RATE msg/s: publish → endpoint receipt. The bridge is up once a first message arrives;
      * then 3 s at RATE warm it up, and once those arrived the measured DURATION s start.
      */
@@ -230,28 +258,29 @@ public final class Benchmark {
         }
     }
 
-    /** nsq-push as the README runs it, with no JVM tuning (BRIDGE_OPTS only for profiling), or nsq_to_http. */
+    /**
+     * nsq-push as the README runs it, {@code ./nsq-push} with flags (BRIDGE_OPTS goes to JAVA_OPTS, for profiling
+     * only), or nsq_to_http with the same workload.
+     */
     private Process launch(String bridge, String name, String topic) throws IOException {
         List<String> command = new ArrayList<>();
+        Map<String, String> environment = new java.util.HashMap<>();
         if (bridge.equals(NSQ_TO_HTTP)) {
             command.addAll(List.of(NSQ_TO_HTTP, "--topic=" + topic, "--channel=" + CHANNEL,
                     "--nsqd-tcp-address=" + nsqd, "--post=" + endpoint + "/push", "--n=" + MAX_IN_FLIGHT,
                     "--max-in-flight=" + MAX_IN_FLIGHT));
         } else {
-            command.add(Processes.JAVA);
             // e.g. BRIDGE_OPTS="-XX:StartFlightRecording=filename=target/bench/,settings=profile"
-            String extra = env("BRIDGE_OPTS", "");
-            if (!extra.isEmpty()) {
-                command.addAll(List.of(extra.split("\\s+")));
-            }
-            command.addAll(List.of("-Dnsq.topic=" + topic, "-Dnsq.channel=" + CHANNEL,
-                    "-Dnsq.nsqd-tcp-addresses=" + nsqd, "-Dnsq.max-in-flight=" + MAX_IN_FLIGHT,
-                    "-Dpush.url=" + endpoint + "/push", "-Dpush.format=" + pushFormat, "-Dstatus.interval=0",
-                    "-Droutes.reload-enabled=false", "-Dcamel.management.host=127.0.0.1",
-                    "-Dcamel.management.port=" + freePort(), "-jar", JAR));
+            environment.put("JAVA_OPTS", env("BRIDGE_OPTS", ""));
+            command.addAll(List.of(LAUNCHER, "--nsq.topic=" + topic, "--nsq.channel=" + CHANNEL,
+                    "--nsq.nsqd-tcp-addresses=" + nsqd, "--nsq.max-in-flight=" + MAX_IN_FLIGHT,
+                    "--push.url=" + endpoint + "/push", "--push.format=" + pushFormat, "--status.interval=0",
+                    "--routes.reload-enabled=false", "--camel.management.host=127.0.0.1",
+                    "--camel.management.port=" + freePort()));
         }
-        commands.put(bridge, String.join(" ", command));
-        return processes.start(name, command);
+        commands.put(bridge, (environment.isEmpty() || environment.get("JAVA_OPTS").isEmpty() ? ""
+                : "JAVA_OPTS=\"" + environment.get("JAVA_OPTS") + "\" ") + String.join(" ", command));
+        return processes.start(name, command, environment);
     }
 
     // ---------------------------------------------------------------- nsqd

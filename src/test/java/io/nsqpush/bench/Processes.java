@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
@@ -44,14 +45,23 @@ final class Processes {
 
     /** Any command, from the project root (where the bridge jar reads application.properties). */
     synchronized Process start(String name, List<String> command) throws IOException {
+        return start(name, command, Map.of());
+    }
+
+    /** As {@link #start(String, List)}, with environment variables added. */
+    synchronized Process start(String name, List<String> command, Map<String, String> environment)
+            throws IOException {
         if (stopped) {
             throw new IllegalStateException("stopping: " + name + " not started"); // Ctrl-C while a case runs
         }
         Files.createDirectories(LOGS);
         Path log = LOGS.resolve(name + ".log");
-        Files.writeString(log, String.join(" ", command) + System.lineSeparator());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Files.writeString(log, java.time.LocalTime.now() + " launched: " + String.join(" ", command)
+                + System.lineSeparator());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         running.add(process);
         return process;
     }

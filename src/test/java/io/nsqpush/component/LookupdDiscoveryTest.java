@@ -5,7 +5,7 @@ import io.nsqpush.testnsqd.ClientRecord;
 import io.nsqpush.testnsqd.TestNsqd;
 import io.nsqpush.testsupport.CapturedLogs;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.logging.log4j.Level;
+import io.nsqpush.testsupport.CapturedLogs.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -87,7 +87,7 @@ class NsqConsumerTest extends NsqTestSupport {
         start(new RouteBuilder() {
             @Override
             public void configure() {
-                from("nsq:slow?channel=c&msgTimeout=1000&autoTouch=false&servers=" + nsqd.address())
+                from("nsq:slow?channel=c&msgTimeout=1000&autoTouch=false&threads=2&servers=" + nsqd.address())
                         .routeId("slow")
                         .process(NsqConsumerTest.this::record)
                         .process(e -> {
@@ -120,7 +120,7 @@ class NsqConsumerTest extends NsqTestSupport {
         start(new RouteBuilder() {
             @Override
             public void configure() {
-                from("nsq:slow?channel=c&msgTimeout=1000&servers=" + nsqd.address())
+                from("nsq:slow?channel=c&msgTimeout=1000&threads=2&servers=" + nsqd.address())
                         .process(NsqConsumerTest.this::record)
                         .process(e -> assertTrue(release.await(10, TimeUnit.SECONDS)));
             }
@@ -150,7 +150,7 @@ class NsqConsumerTest extends NsqTestSupport {
         start(new RouteBuilder() {
             @Override
             public void configure() {
-                from("nsq:bulk?channel=c&maxInFlight=5&reconnectDelay=50&maxReconnectDelay=100&servers="
+                from("nsq:bulk?channel=c&maxInFlight=5&threads=5&reconnectDelay=50&maxReconnectDelay=100&servers="
                         + first.address() + "," + second.address())
                         .process(e -> assertTrue(release.await(10, TimeUnit.SECONDS)))
                         .process(NsqConsumerTest.this::record);

@@ -6,7 +6,7 @@ import io.nsqpush.testsupport.CapturedLogs;
 import io.nsqpush.testsupport.TestCertificates;
 import io.nsqpush.testsupport.TestCertificates.Server;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.logging.log4j.Level;
+import io.nsqpush.testsupport.CapturedLogs.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

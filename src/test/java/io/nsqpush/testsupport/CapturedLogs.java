@@ -1,18 +1,32 @@
 package io.nsqpush.testsupport;
 
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
-
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
-/** Captures log lines of the io.nsqpush loggers, so that tests can assert what an operator would read. */
-public final class CapturedLogs extends AbstractAppender implements AutoCloseable {
+/** Captures what the bridge logs (java.util.logging, through slf4j), so that tests can assert what an operator reads. */
+public final class CapturedLogs extends Handler implements AutoCloseable {
+
+    /** slf4j's levels, as the log lines show them. */
+    public enum Level {
+        TRACE, DEBUG, INFO, WARN, ERROR;
+
+        /** @return true when this level is this severe or more, as log4j's isMoreSpecificThan */
+        public boolean isMoreSpecificThan(Level other) {
+            return compareTo(other) >= 0;
+        }
+
+        static Level of(java.util.logging.Level level) {
+            int value = level.intValue();
+            return value >= java.util.logging.Level.SEVERE.intValue() ? ERROR
+                    : value >= java.util.logging.Level.WARNING.intValue() ? WARN
+                    : value >= java.util.logging.Level.INFO.intValue() ? INFO
+                    : value >= java.util.logging.Level.FINE.intValue() ? DEBUG : TRACE;
+        }
+    }
 
     /** One captured line. */
     public record Line(Level level, String logger, String message) {
@@ -22,25 +36,25 @@ public final class CapturedLogs extends AbstractAppender implements AutoCloseabl
         }
     }
 
+    private static final java.util.logging.Formatter MESSAGES = new java.util.logging.SimpleFormatter();
     private final List<Line> lines = new CopyOnWriteArrayList<>();
 
     private CapturedLogs() {
-        super("captured-" + System.nanoTime(), null, null, true, Property.EMPTY_ARRAY);
     }
 
     /** Starts capturing; close to stop. */
     public static CapturedLogs capture() {
-        CapturedLogs appender = new CapturedLogs();
-        appender.start();
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().addAppender(appender, Level.ALL, null);
-        context.updateLoggers();
-        return appender;
+        CapturedLogs handler = new CapturedLogs();
+        handler.setLevel(java.util.logging.Level.ALL);
+        Logger.getLogger("").addHandler(handler);
+        return handler;
     }
 
     @Override
-    public void append(LogEvent event) {
-        lines.add(new Line(event.getLevel(), event.getLoggerName(), event.getMessage().getFormattedMessage()));
+    public void publish(LogRecord record) {
+        if (isLoggable(record)) {
+            lines.add(new Line(Level.of(record.getLevel()), record.getLoggerName(), MESSAGES.formatMessage(record)));
+        }
     }
 
     /** @return the lines at exactly this level whose message contains the text */
@@ -53,10 +67,11 @@ public final class CapturedLogs extends AbstractAppender implements AutoCloseabl
     }
 
     @Override
+    public void flush() {
+    }
+
+    @Override
     public void close() {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().removeAppender(getName());
-        context.updateLoggers();
-        stop();
+        Logger.getLogger("").removeHandler(this);
     }
 }
