@@ -59,6 +59,8 @@ public class PushEndpoints extends AsyncProcessorSupport implements CamelContext
     /** Exchange property set when the endpoint took the message. */
     public static final String DELIVERED = "nsqPushDelivered";
 
+    /** Beyond the requests' own deadlines: the route's steps and the dead-letter decision. */
+    private static final long ATTEMPT_SLACK_MILLIS = 5_000;
     private static final List<String> NOT_FORWARDED = List.of("host", "content-length", "connection",
             "transfer-encoding", "keep-alive", "upgrade", "te", "trailer", "proxy-connection");
 
@@ -71,6 +73,10 @@ public class PushEndpoints extends AsyncProcessorSupport implements CamelContext
     private long maxRetryAfterMillis = 3_600_000;
     private long pauseMillis = 1_000;
     private long maxPauseMillis = 60_000;
+    private long redeliveries = 2;
+    private long redeliveryDelayMillis = 500;
+    /** How long one attempt can take: every request to every endpoint timing out, and the redelivery delays. */
+    private long attemptMillis;
     private StatusCodes successOn = StatusCodes.NONE;
     private StatusCodes deadLetterOn = StatusCodes.NONE;
     private WebhookSigner signer;
@@ -95,6 +101,8 @@ public class PushEndpoints extends AsyncProcessorSupport implements CamelContext
             targets.add(new Target(HttpTarget.parse(each), Redaction.uri(each)));
         }
         selector = targets.size() == 1 ? targets.get(0) : loadBalancer(targets);
+        attemptMillis = Settings.attemptMillis(timeoutMillis * targets.size(), redeliveries, redeliveryDelayMillis)
+                + ATTEMPT_SLACK_MILLIS;
         ServiceHelper.startService(selector);
     }
 
@@ -138,6 +146,9 @@ public class PushEndpoints extends AsyncProcessorSupport implements CamelContext
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         NsqMessageControl control = exchange.getProperty(NsqConstants.CONTROL, NsqMessageControl.class);
+        if (control != null && exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER) == null) {
+            control.keepAliveFor(attemptMillis); // TOUCH no longer than this attempt can take
+        }
         if (control != null && !control.mayDeliver()) {
             // paused: no request until the probe says the endpoint is back; the message is held meanwhile
             exchange.setException(new DeliveryFailedException(DeliveryFailedException.Kind.UNAVAILABLE, -1, 0,
@@ -314,6 +325,14 @@ public class PushEndpoints extends AsyncProcessorSupport implements CamelContext
 
     public void setMaxPause(String maxPause) {
         this.maxPauseMillis = (Long) Settings.get("push.max-pause").parseParameter(maxPause);
+    }
+
+    public void setRedeliveries(String redeliveries) {
+        this.redeliveries = (Long) Settings.get("push.redeliveries").parseParameter(redeliveries);
+    }
+
+    public void setRedeliveryDelay(String redeliveryDelay) {
+        this.redeliveryDelayMillis = (Long) Settings.get("push.redelivery-delay").parseParameter(redeliveryDelay);
     }
 
     public void setSuccessOn(String successOn) {

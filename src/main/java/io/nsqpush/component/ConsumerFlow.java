@@ -281,8 +281,16 @@ final class ConsumerFlow {
             links.add(link);
         }
         ReadyWindow.Plan plan = window.plan(links, outstanding.get() - onLinks, mode, System.nanoTime());
+        // lower before raising: the windows together stay within maxInFlight while the commands travel
         for (int i = 0; i < live.size(); i++) {
-            live.get(i).ready(plan.ready()[i]);
+            if (plan.ready()[i] < links.get(i).ready()) {
+                live.get(i).ready(plan.ready()[i]);
+            }
+        }
+        for (int i = 0; i < live.size(); i++) {
+            if (plan.ready()[i] > links.get(i).ready()) {
+                live.get(i).ready(plan.ready()[i]);
+            }
         }
         starved = plan.starved();
     }

@@ -27,6 +27,7 @@ final class NsqDelivery implements NsqMessageControl, SynchronizationVetoable {
     private final AtomicBoolean done = new AtomicBoolean();
     private volatile boolean handedOver;
     private volatile boolean held;
+    private volatile long startNanos;
 
     NsqDelivery(NsqConsumer consumer, ConsumerFlow flow, NsqMessage message, boolean probe) {
         this.consumer = consumer;
@@ -53,7 +54,8 @@ final class NsqDelivery implements NsqMessageControl, SynchronizationVetoable {
             return;
         }
         NsqConfiguration configuration = consumer.configuration();
-        message.keepAliveUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(configuration.getMaxProcessingTime()));
+        startNanos = System.nanoTime();
+        message.keepAliveUntil(startNanos + TimeUnit.MILLISECONDS.toNanos(configuration.getMaxProcessingTime()));
         Exchange exchange;
         try {
             exchange = consumer.createExchange(false);
@@ -148,6 +150,13 @@ final class NsqDelivery implements NsqMessageControl, SynchronizationVetoable {
         }
         held = true;
         return true;
+    }
+
+    @Override
+    public void keepAliveFor(long millis) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        message.keepAliveUntil(Math.min(until, startNanos + TimeUnit.MILLISECONDS.toNanos(
+                consumer.configuration().getMaxProcessingTime())));
     }
 
     @Override

@@ -38,6 +38,13 @@ public interface NsqMessageControl {
      */
     boolean hold();
 
+    /**
+     * Auto-TOUCH keeps the message alive this long from now and no longer (never past the consumer's maxProcessingTime
+     * or nsqd's max_msg_timeout): a route that knows how long its work can take says so, and a stuck exchange then
+     * lets nsqd deliver the message again instead of holding it.
+     */
+    void keepAliveFor(long millis);
+
     /** @return true when this delivery is the probe of a paused subscription */
     boolean isProbe();
 }

@@ -71,9 +71,10 @@ final class ReadyWindow {
         int free = maxInFlight - Math.max(0, orphans);
         for (int i = 0; i < n; i++) {
             share[i] = Math.max(1, maxInFlight / n + (i < maxInFlight % n ? 1 : 0));
-            // lowering is always safe; a link above its share keeps only its share
+            // lowering is always safe; a link above its share keeps only its share. Its old RDY still counts in
+            // this plan (nsqd may send on it until the new one arrives): what it gives up goes out next time
             ready[i] = Math.min(links.get(i).ready(), share[i]);
-            free -= Math.max(links.get(i).inFlight(), ready[i]);
+            free -= links.get(i).worstCase();
         }
         boolean starved = false;
         for (int i = 0; i < n; i++) {
@@ -110,10 +111,19 @@ final class ReadyWindow {
             ready[i] = link.ready() > 0 && !released[i] ? 1 : 0;
             free -= Math.max(link.inFlight(), ready[i]);
         }
+        boolean releasing = false;
+        for (boolean r : released) {
+            releasing |= r;
+        }
+        if (releasing) {
+            // nsqd may still send on a released link until our RDY 0 reaches it: its share is given out next time
+            return new Plan(ready, true);
+        }
         // links that waited get the free window first, in turn from the cursor; the released ones after them
+        int start = cursor;
         for (int pass = 0; pass < 2 && free > 0; pass++) {
             for (int k = 0; k < n && free > 0; k++) {
-                int i = Math.floorMod(cursor + k, n);
+                int i = Math.floorMod(start + k, n);
                 if (ready[i] == 0 && links.get(i).inFlight() == 0 && released[i] == (pass == 1)) {
                     ready[i] = 1;
                     free--;

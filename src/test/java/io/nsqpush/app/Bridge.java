@@ -39,18 +39,37 @@ final class Bridge implements AutoCloseable {
     }
 
     static Bridge start(Map<String, String> overrides) throws Exception {
+        return start(overrides, Map.of());
+    }
+
+    /** The bridge as the command line starts it: the flags, with the test's own place for routes and /observe. */
+    static Bridge withFlags(String... args) throws Exception {
+        CommandLine.Parsed line = CommandLine.parse(args);
+        return start(line.defaults(), line.overrides(), Map.of());
+    }
+
+    /** @param moreRoutes route files (name → YAML) placed next to the project's own before the bridge starts */
+    static Bridge start(Map<String, String> overrides, Map<String, String> moreRoutes) throws Exception {
+        return start(Map.of(), overrides, moreRoutes);
+    }
+
+    private static Bridge start(Map<String, String> defaults, Map<String, String> overrides,
+                                Map<String, String> moreRoutes) throws Exception {
         Path routes = Files.createTempDirectory("nsq-push-routes");
         try (Stream<Path> files = Files.list(Path.of("routes"))) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 Files.copy(file, routes.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }
+        for (Map.Entry<String, String> file : moreRoutes.entrySet()) {
+            Files.writeString(routes.resolve(file.getKey()), file.getValue());
+        }
         Map<String, String> all = new HashMap<>();
         all.put("routes.directory", routes.toString());
         all.put("camel.management.host", "127.0.0.1");
         all.put("camel.management.port", String.valueOf(freePort()));
         all.putAll(overrides);
-        Main main = NsqPushMain.create(Map.of(), all);
+        Main main = NsqPushMain.create(defaults, all);
         main.start();
         return new Bridge(main, routes);
     }

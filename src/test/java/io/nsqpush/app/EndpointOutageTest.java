@@ -12,6 +12,10 @@ import io.nsqpush.testsupport.CapturedLogs.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -64,6 +68,11 @@ class EndpointOutageTest {
         return ids;
     }
 
+    private HttpResponse<String> get(String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(bridge.managementUrl() + path))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private NsqConsumer consumer() {
         return (NsqConsumer) bridge.context().getRoute("push").getConsumer();
     }
@@ -83,7 +92,7 @@ class EndpointOutageTest {
         TestEndpoint gone = TestEndpoint.start();
         int port = gone.port();
         gone.close(); // connection refused from now on
-        bridge = Bridge.on(nsqd, "http://127.0.0.1:" + port + "/push", FAST);
+        bridge = Bridge.on(nsqd, "http://127.0.0.1:" + port + "/push", FAST, Map.of("status.interval", "1s"));
         ClientRecord client = client();
         Set<String> published = publish(50);
 
@@ -98,6 +107,19 @@ class EndpointOutageTest {
         assertTrue(nsqd.published("orders.dead-letter").isEmpty());
         assertEquals(10, consumer().getHeld(), "the window's messages are held, unanswered");
         assertTrue(client.rdy() == 0 || client.rdy() == 1, "RDY 0 while paused (1 only to fetch a probe)");
+        // visible: liveness stays UP (a restart would not bring the endpoint back), readiness says why not
+        assertEquals(200, get("/observe/health/live").statusCode());
+        HttpResponse<String> ready = get("/observe/health/ready");
+        assertEquals(503, ready.statusCode());
+        assertTrue(ready.body().contains("the endpoint is unavailable (connection refused by 127.0.0.1:" + port),
+                ready.body());
+        String metrics = get("/observe/metrics").body();
+        assertTrue(metrics.contains("nsq_push_paused{channel=\"nsq-push\",topic=\"orders\"} 1.0"), metrics);
+        assertTrue(metrics.contains("nsq_push_pauses_total{channel=\"nsq-push\",topic=\"orders\"} 1.0"), metrics);
+        assertTrue(metrics.contains("nsq_push_held{channel=\"nsq-push\",topic=\"orders\"} 10.0"), metrics);
+        await().atMost(Duration.ofSeconds(5)).until(() -> logs.lines().stream().anyMatch(l -> l.message()
+                .matches(".*orders/nsq-push: .*, paused for \\d+s \\(connection refused by 127.0.0.1:" + port
+                        + "\\), 10 held")));
 
         TestEndpoint back = endpoint(TestEndpoint.start(port));
         await().atMost(Duration.ofSeconds(20)).until(() -> back.headerValues("x-cmq-message-id")
@@ -108,6 +130,7 @@ class EndpointOutageTest {
         assertEquals(1, nsqd.deliveries("orders", "nsq-push").stream().mapToInt(DeliveredMessage::attempts).max()
                 .orElse(0), "every message delivered on its first attempt");
         assertEquals(1, logs.find(Level.INFO, "Resuming orders/nsq-push: its endpoint answers again after").size());
+        assertEquals(200, get("/observe/health/ready").statusCode());
         assertEquals(50, new HashSet<>(back.headerValues("x-cmq-message-id")).size());
     }
 

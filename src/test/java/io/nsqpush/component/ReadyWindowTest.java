@@ -100,6 +100,14 @@ class ReadyWindowTest {
         long now = 0;
         for (int round = 0; round < 6; round++) {
             int[] ready = window.plan(links, 0, Mode.RUNNING, now).ready();
+            if (round > 0) {
+                // a redistribution first releases; the window goes out at the next plan
+                assertEquals(0, Arrays.stream(ready).sum(), "round " + round + ": " + Arrays.toString(ready));
+                for (int i = 0; i < ready.length; i++) {
+                    links.set(i, new Link(0, 0, links.get(i).lastMessageNanos()));
+                }
+                ready = window.plan(links, 0, Mode.RUNNING, now + 1).ready();
+            }
             assertEquals(2, Arrays.stream(ready).sum(), "round " + round + ": " + Arrays.toString(ready));
             for (int i = 0; i < ready.length; i++) {
                 if (ready[i] == 1) {
