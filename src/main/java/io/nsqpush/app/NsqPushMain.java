@@ -192,6 +192,8 @@ public final class NsqPushMain {
                 routeId = fromTemplate.getRouteId();
             } else if (t instanceof org.apache.camel.FailedToStartRouteException notStarted && routeId == null) {
                 routeId = notStarted.getRouteId();
+            } else if (t instanceof org.apache.camel.FailedToCreateRouteException notCreated && routeId == null) {
+                routeId = notCreated.getRouteId();
             }
             if (t instanceof InvalidValueException invalid) {
                 return routeId == null ? invalid.getMessage() : "subscription " + routeId + ": "

@@ -2,6 +2,9 @@ package io.nsqpush.app;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.RoutesBuilder;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.model.Model;
+import org.apache.camel.model.TemplatedRouteDefinition;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
@@ -24,7 +27,8 @@ import java.util.stream.Stream;
  * routes made from a {@code templatedRoute}, so an edited subscription would vanish. This one reloads the whole
  * directory (templates, subscriptions, other routes) on any change; routes are stopped gracefully first (in-flight
  * messages finish), half a second after the last change. A file that does not load is logged and the last working set
- * of files is loaded again. Every route and template of the context is replaced: keep all routes in this directory.
+ * of files is loaded again; a subscription with a bad parameter is reported in one line and left out while the others
+ * run. Every route and template of the context is replaced: keep all routes in this directory.
  */
 final class RoutesDirectoryReloader extends RouteWatcherReloadStrategy {
 
@@ -106,8 +110,38 @@ final class RoutesDirectoryReloader extends RouteWatcherReloadStrategy {
         for (RoutesBuilder builder : builders) {
             builder.addRoutesToCamelContext(context);
         }
+        Model model = context.getCamelContextExtension().getContextPlugin(Model.class);
         for (RoutesBuilder builder : builders) {
-            builder.addTemplatedRoutesToCamelContext(context);
+            if (!(builder instanceof RouteBuilder routes)) {
+                builder.addTemplatedRoutesToCamelContext(context);
+                continue;
+            }
+            // one subscription at a time: a bad one is reported and left out, the others run
+            routes.getTemplatedRouteCollection().setCamelContext(context);
+            for (TemplatedRouteDefinition subscription : routes.getTemplatedRouteCollection().getTemplatedRoutes()) {
+                try {
+                    model.addRouteFromTemplatedRoute(subscription);
+                } catch (Exception e) {
+                    leaveOut(subscription.getRouteId(), e);
+                }
+            }
+        }
+    }
+
+    private void leaveOut(String routeId, Exception failure) {
+        String invalid = NsqPushMain.invalidSetting(failure);
+        if (invalid != null) {
+            LOG.error("Invalid setting: {}; left out of the reload, the other subscriptions run", invalid);
+        } else {
+            LOG.error("Subscription {} left out of the reload: {}", routeId, rootMessage(failure));
+        }
+        try {
+            if (routeId != null && getCamelContext().getRoute(routeId) != null) {
+                getCamelContext().getRouteController().stopRoute(routeId);
+                getCamelContext().removeRoute(routeId);
+            }
+        } catch (Exception e) {
+            LOG.debug("Could not remove subscription {}: {}", routeId, e.getMessage());
         }
     }
 

@@ -51,14 +51,25 @@ public final class NsqOptions {
     }
 
     /**
-     * Parses duration options given as text (endpoint URI parameters) with the strict parser, so that {@code 10x}
-     * is refused with its name and value instead of becoming 0 in Camel's converter.
+     * Checks number, duration and boolean options given as text (endpoint URI parameters, template parameters) with
+     * the project's own rules, so that {@code 10x} or {@code lots} are refused naming the option, the value and what
+     * is allowed, in the same words as a bad setting, instead of becoming 0 or a conversion stack trace in Camel.
      */
-    static void parseDurations(Map<String, Object> parameters) {
+    static void parseTexts(Map<String, Object> parameters) {
         for (Map.Entry<String, Object> parameter : parameters.entrySet()) {
             Option option = OPTIONS.get(parameter.getKey());
-            if (option != null && option.duration() && parameter.getValue() instanceof String text) {
-                parameter.setValue(option.range().orElseThrow().parse(option.name(), text));
+            if (option == null || !(parameter.getValue() instanceof String text)) {
+                continue;
+            }
+            if (option.range().isPresent()) {
+                long value = option.range().get().parse(option.name(), text);
+                parameter.setValue(option.field().getType() == int.class ? (Object) (int) value : (Object) value);
+            } else if (option.field().getType() == boolean.class) {
+                String value = text.trim().toLowerCase(java.util.Locale.ROOT);
+                if (!value.equals("true") && !value.equals("false")) {
+                    throw new InvalidValueException(option.name(), text, "is not a boolean", "true, false");
+                }
+                parameter.setValue(Boolean.parseBoolean(value));
             }
         }
     }

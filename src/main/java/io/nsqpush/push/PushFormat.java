@@ -21,7 +21,7 @@ public enum PushFormat {
      * setting, not as a silent default.
      *
      * @param key the configuration key to name in the error, e.g. {@code push.format}
-     * @throws IllegalArgumentException when the value is null or not a format
+     * @throws io.nsqpush.config.InvalidValueException when the value is null or not a format
      */
     public static PushFormat parse(String key, String value) {
         if (value != null) {
@@ -33,6 +33,6 @@ public enum PushFormat {
             }
         }
         String allowed = Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", "));
-        throw new IllegalArgumentException(String.format("%s '%s' is not a format: allowed %s", key, value, allowed));
+        throw new io.nsqpush.config.InvalidValueException(key, value, "is not one of them", allowed);
     }
 }

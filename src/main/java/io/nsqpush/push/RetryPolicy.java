@@ -36,7 +36,8 @@ public class RetryPolicy implements Predicate {
         return redeliveries;
     }
 
-    public void setRedeliveries(int redeliveries) {
-        this.redeliveries = redeliveries;
+    /** @param redeliveries 0..100, as text (a template parameter) */
+    public void setRedeliveries(String redeliveries) {
+        this.redeliveries = (int) io.nsqpush.config.Range.whole(0, 100).parse("redeliveries", redeliveries);
     }
 }

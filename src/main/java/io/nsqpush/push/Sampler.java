@@ -28,7 +28,18 @@ public class Sampler implements Processor {
         return sample;
     }
 
-    public void setSample(double sample) {
-        this.sample = sample;
+    /** @param sample a share from 0.0 to 1.0, as text (a template parameter) */
+    public void setSample(String sample) {
+        double value;
+        try {
+            value = Double.parseDouble(sample == null ? "" : sample.trim());
+        } catch (NumberFormatException e) {
+            value = -1;
+        }
+        if (value < 0 || value > 1) {
+            throw new io.nsqpush.config.InvalidValueException("sample", sample, "is not a share of messages",
+                    "a number from 0.0 to 1.0");
+        }
+        this.sample = value;
     }
 }

@@ -254,10 +254,10 @@ class CmqFormatterTest {
     void parseNamesTheKeyTheValueAndTheChoices() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PushFormat.parse("push.format", "XML"));
-        assertEquals("push.format 'XML' is not a format: allowed JSON, SIMPLIFIED", e.getMessage());
+        assertEquals("push.format 'XML' is not one of them: allowed JSON, SIMPLIFIED", e.getMessage());
 
         IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> PushFormat.parse(""));
-        assertEquals("format '' is not a format: allowed JSON, SIMPLIFIED", empty.getMessage());
+        assertEquals("format '' is not one of them: allowed JSON, SIMPLIFIED", empty.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PushFormat.parse("push.format", null));
         assertThrows(IllegalArgumentException.class, () -> new CmqFormatter().setFormat("xml"));
     }
