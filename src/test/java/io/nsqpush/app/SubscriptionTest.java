@@ -73,6 +73,10 @@ class SubscriptionTest {
         assertEquals("a bill", billing.bodyUtf8(), "SIMPLIFIED, as the subscription says");
         assertEquals("shared", billing.header("x-cmq-message-tag"), "the rest from the settings");
         assertTrue(endpoint.requestsFor(order).get(0).bodyUtf8().startsWith("{\"TopicOwner\""));
+        assertEquals(List.of("billing/nsq-push ← nsqd " + nsqd.address() + " → " + endpoint.url("/billing")
+                + " (SIMPLIFIED, 200 in flight); retries: redeliveries 2 (500ms, 1s), then REQ 10s, 20s, 40s, 1m20s,"
+                + " then dead letter → nsq:billing.dead-letter?servers=" + nsqd.address()),
+                logs.find(Level.INFO, "billing/nsq-push ←").stream().map(CapturedLogs.Line::message).toList());
     }
 
     @ParameterizedTest
