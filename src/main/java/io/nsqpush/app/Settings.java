@@ -51,7 +51,7 @@ public final class Settings {
                     "nsqd TCP addresses to consume from. Empty with no lookupd: localhost:4150."),
             Setting.custom(LOOKUPD, "lookupd", "", "host:port or http(s):// URLs, comma-separated",
                     Settings::lookupds, "nsqlookupd HTTP addresses: every nsqd producing the topic is found and"
-                            + " consumed; dead letters are published through them too."),
+                            + " consumed. Without nsqd addresses, dead letters go to the nsqd each message came from."),
             Setting.nsqOption("nsq.lookupd-poll-interval", "lookupdPollInterval", "lookupdPollInterval"),
             Setting.nsqOption("nsq.max-in-flight", "maxInFlight", "maxInFlight"),
             Setting.nsqOption("nsq.max-attempts", "maxAttempts", "maxAttempts"),

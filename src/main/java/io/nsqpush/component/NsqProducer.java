@@ -5,36 +5,57 @@ import io.nsqpush.nsq.NsqClientOptions;
 import io.nsqpush.nsq.NsqConnection;
 import io.nsqpush.nsq.NsqConnectionListener;
 import io.nsqpush.nsq.NsqException;
+import io.nsqpush.nsq.NsqLookupd;
 import io.nsqpush.nsq.NsqMessage;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.DefaultAsyncProducer;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Publishes the body to the endpoint's topic: PUB, MPUB for a {@link Collection} body, DPUB when
- * {@code CamelNsqDeferMs} is set. The exchange fails when nsqd answers an error or cannot be reached. One connection is
- * kept and shared; it is opened on first use (to the first configured nsqd that answers) and again after a loss.
+ * {@code CamelNsqDeferMs} is set. The exchange fails when nsqd answers an error or cannot be reached.
+ * <p>
+ * Where to, so that a bridge that only knows lookupd can publish (dead letters) as NSQ's own tools do: {@code servers},
+ * the first that answers; else the nsqd the exchange's message came from ({@code CamelNsqAddress}); else the first
+ * nsqd that answers of those lookupd lists ({@code /nodes}, asked again for every new connection); else
+ * localhost:4150. Connections are opened on first use and again after a loss: one per nsqd named by the header, one
+ * for the rest. Nothing blocks a thread.
  */
 public class NsqProducer extends DefaultAsyncProducer {
 
+    private static final Duration LOOKUPD_TIMEOUT = Duration.ofSeconds(10);
+
     private final NsqConfiguration configuration;
-    private final List<NsqAddress> addresses;
+    /** servers, or localhost:4150 when neither servers nor lookupd is set; empty: ask lookupd */
+    private final List<NsqAddress> fixed;
+    /** whether CamelNsqAddress may choose the nsqd: only when servers is not set */
+    private final boolean followSource;
     private NsqClientOptions options;
     private ExecutorService continuations;
-    private CompletableFuture<NsqConnection> connection;
+    private NsqLookupd lookupd;
+    private CompletableFuture<NsqConnection> shared;
+    private final Map<NsqAddress, CompletableFuture<NsqConnection>> bySource = new HashMap<>();
 
     public NsqProducer(NsqEndpoint endpoint) {
         super(endpoint);
         this.configuration = endpoint.getConfiguration();
-        this.addresses = configuration.staticServers();
+        this.fixed = configuration.staticServers();
+        this.followSource = NsqAddress.parseList(configuration.getServers()).isEmpty();
     }
 
     @Override
@@ -45,28 +66,30 @@ public class NsqProducer extends DefaultAsyncProducer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        if (addresses.isEmpty()) {
-            throw new IllegalArgumentException("servers is required to publish to nsq:" + configuration.getTopic()
-                    + " (lookupd only finds nsqd nodes to consume from)");
-        }
         options = configuration.toClientOptions();
         // nsqd's answers arrive on the event loop; the route must continue elsewhere, it may block
         continuations = getEndpoint().getCamelContext().getExecutorServiceManager()
                 .newCachedThreadPool(this, "NsqProducer[" + configuration.getTopic() + "]");
+        if (fixed.isEmpty()) {
+            lookupd = new NsqLookupd(continuations, Duration.ofMillis(configuration.getConnectTimeout()));
+        }
     }
 
     @Override
     protected void doStop() throws Exception {
-        CompletableFuture<NsqConnection> current;
+        List<CompletableFuture<NsqConnection>> open = new ArrayList<>();
         synchronized (this) {
-            current = connection;
-            connection = null;
+            if (shared != null) {
+                open.add(shared);
+            }
+            open.addAll(bySource.values());
+            shared = null;
+            bySource.clear();
         }
-        if (current != null) {
-            // also a connection still being opened: close it once it is
-            current.thenCompose(NsqConnection::close).orTimeout(5, java.util.concurrent.TimeUnit.SECONDS)
-                    .exceptionally(e -> null).join();
-        }
+        // also connections still being opened: closed once they are
+        CompletableFuture.allOf(open.stream().map(c -> c.thenCompose(NsqConnection::close)
+                .exceptionally(e -> null)).toArray(CompletableFuture[]::new))
+                .orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         if (continuations != null) {
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(continuations);
         }
@@ -100,6 +123,12 @@ public class NsqProducer extends DefaultAsyncProducer {
     }
 
     private CompletableFuture<Void> publish(Message message) throws Exception {
+        Function<NsqConnection, CompletableFuture<Void>> command = command(message);
+        return connection(message).thenCompose(command);
+    }
+
+    /** @return the PUB, MPUB or DPUB of the message, checked before any connection is opened */
+    private Function<NsqConnection, CompletableFuture<Void>> command(Message message) throws Exception {
         String topic = configuration.getTopic();
         Long deferMs = message.getHeader(NsqConstants.DEFER_MS, Long.class);
         Object body = message.getBody();
@@ -116,7 +145,7 @@ public class NsqProducer extends DefaultAsyncProducer {
             if (bodies.isEmpty()) {
                 throw new IllegalArgumentException("cannot MPUB an empty list to nsq:" + topic);
             }
-            return connection().thenCompose(c -> c.multiPublish(topic, bodies));
+            return c -> c.multiPublish(topic, bodies);
         }
         byte[] bytes = requireNotEmpty(message.getMandatoryBody(byte[].class));
         if (deferMs != null) {
@@ -124,9 +153,9 @@ public class NsqProducer extends DefaultAsyncProducer {
                 throw new IllegalArgumentException(NsqConstants.DEFER_MS + " " + deferMs + " is out of range: allowed 0.."
                         + NsqConfiguration.MAX_REQUEUE_DELAY_MS);
             }
-            return connection().thenCompose(c -> c.deferredPublish(topic, deferMs, bytes));
+            return c -> c.deferredPublish(topic, deferMs, bytes);
         }
-        return connection().thenCompose(c -> c.publish(topic, bytes));
+        return c -> c.publish(topic, bytes);
     }
 
     private static byte[] requireNotEmpty(byte[] body) {
@@ -137,25 +166,66 @@ public class NsqProducer extends DefaultAsyncProducer {
         return body;
     }
 
-    /** @return the shared connection, opening one (trying each address in turn) when there is none or it was lost */
-    private synchronized CompletableFuture<NsqConnection> connection() {
-        CompletableFuture<NsqConnection> current = connection;
-        boolean usable = current != null
-                && (!current.isDone() || (!current.isCompletedExceptionally() && current.join().isActive()));
-        if (!usable) {
-            current = connectTo(0, null);
-            connection = current;
+    /** @return the connection to publish the message through, opened when there is none or it was lost */
+    private synchronized CompletableFuture<NsqConnection> connection(Message message) {
+        String source = followSource ? message.getHeader(NsqConstants.ADDRESS, String.class) : null;
+        if (source != null && !source.isBlank()) {
+            NsqAddress address;
+            try {
+                address = NsqAddress.parse(source);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("header " + NsqConstants.ADDRESS + ": " + e.getMessage(), e);
+            }
+            return bySource.compute(address, (a, current) -> usable(current) ? current : connectTo(List.of(a), 0, null));
         }
-        return current;
+        if (!usable(shared)) {
+            shared = fixed.isEmpty() ? listedNodes().thenCompose(nodes -> connectTo(nodes, 0, null))
+                    : connectTo(fixed, 0, null);
+        }
+        return shared;
     }
 
-    private CompletableFuture<NsqConnection> connectTo(int index, Throwable previous) {
+    private static boolean usable(CompletableFuture<NsqConnection> connection) {
+        return connection != null && (!connection.isDone()
+                || (!connection.isCompletedExceptionally() && connection.join().isActive()));
+    }
+
+    /** @return every nsqd the lookupds list, in their order; fails naming the lookupds when none is known */
+    private CompletableFuture<List<NsqAddress>> listedNodes() {
+        List<String> lookupds = configuration.lookupdAddresses();
+        List<CompletableFuture<List<NsqAddress>>> answers = lookupds.stream()
+                .map(l -> lookupd.nodes(l, LOOKUPD_TIMEOUT)).toList();
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).handle((ignored, e) -> {
+            Set<NsqAddress> nodes = new LinkedHashSet<>();
+            List<String> failures = new ArrayList<>();
+            for (int i = 0; i < answers.size(); i++) {
+                try {
+                    nodes.addAll(answers.get(i).join());
+                } catch (CompletionException failed) {
+                    Throwable cause = failed.getCause();
+                    failures.add("nsqlookupd " + lookupds.get(i) + " is unreachable ("
+                            + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName())
+                            + ")");
+                }
+            }
+            if (nodes.isEmpty()) {
+                throw new NsqException("no nsqd known to publish to nsq:" + configuration.getTopic() + ": "
+                        + (failures.isEmpty() ? "nsqlookupd " + String.join(", ", lookupds) + " lists none"
+                        : String.join("; ", failures)));
+            }
+            return List.copyOf(nodes);
+        });
+    }
+
+    /** @return a connection to the first of the addresses that answers, from index on */
+    private CompletableFuture<NsqConnection> connectTo(List<NsqAddress> addresses, int index, Throwable previous) {
         if (index >= addresses.size()) {
             return CompletableFuture.failedFuture(previous != null && previous.getCause() instanceof NsqException
                     ? previous.getCause() : previous);
         }
         return getEndpoint().getComponent().connector().connect(addresses.get(index), options, IGNORE_MESSAGES)
-                .handle((c, error) -> c != null ? CompletableFuture.completedFuture(c) : connectTo(index + 1, error))
+                .handle((c, error) -> c != null ? CompletableFuture.completedFuture(c)
+                        : connectTo(addresses, index + 1, error))
                 .thenCompose(f -> f);
     }
 

@@ -18,7 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * Asks nsqlookupd which nsqd nodes produce a topic: {@code GET /lookup?topic=T}. A topic nobody has produced yet is a
+ * Asks nsqlookupd which nsqd nodes produce a topic ({@code GET /lookup?topic=T}, for consumers) or which nsqd nodes
+ * exist at all ({@code GET /nodes}, for a producer without an nsqd address). A topic nobody has produced yet is a
  * 404 (TOPIC_NOT_FOUND) and yields no producers, not an error. Both answer shapes are read: the plain one and the
  * {@code {"status_code":200,"data":{…}}} wrapper of older servers.
  */
@@ -38,11 +39,25 @@ public final class NsqLookupd {
      * @return the producers' TCP addresses (broadcast_address:tcp_port)
      */
     public CompletableFuture<List<NsqAddress>> lookup(String lookupd, String topic, Duration timeout) {
-        URI uri = URI.create(baseUri(lookupd) + "/lookup?topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8));
+        return get(lookupd, "/lookup?topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8), timeout, true);
+    }
+
+    /**
+     * @param lookupd {@code host:port} or an {@code http(s)://} URL of nsqlookupd's HTTP interface
+     * @return every nsqd registered with it (broadcast_address:tcp_port), whatever topics they hold
+     */
+    public CompletableFuture<List<NsqAddress>> nodes(String lookupd, Duration timeout) {
+        return get(lookupd, "/nodes", timeout, false);
+    }
+
+    /** @param notFoundIsNone a 404 means "no producers" (an unknown topic), not a failure */
+    private CompletableFuture<List<NsqAddress>> get(String lookupd, String pathAndQuery, Duration timeout,
+                                                    boolean notFoundIsNone) {
+        URI uri = URI.create(baseUri(lookupd) + pathAndQuery);
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
                 .header("Accept", "application/vnd.nsq; version=1.0").GET().build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
-            if (response.statusCode() == 404) {
+            if (response.statusCode() == 404 && notFoundIsNone) {
                 return List.of();
             }
             if (response.statusCode() != 200) {

@@ -8,9 +8,9 @@ import org.apache.camel.support.service.ServiceSupport;
 
 /**
  * Where a subscription keeps its dead letters: the configured Camel URI, or by default the NSQ topic
- * {@code <topic>.dead-letter} published through the subscription's own nsqd (or the ones its lookupd finds). A template
- * bean: the URI is worked out once when the route is made; each message only gets it as the exchange property the
- * dead-letter route sends to.
+ * {@code <topic>.dead-letter} published through the subscription's nsqd addresses, or without them through the nsqd
+ * each message came from (the nsq: producer's choice). A template bean: the URI is worked out once when the route is
+ * made; each message only gets it as the exchange property the dead-letter route sends to.
  */
 public class DeadLetterDestination extends ServiceSupport implements Processor {
 

@@ -4,9 +4,11 @@ import io.nsqpush.nsq.NsqErrorException;
 import io.nsqpush.nsq.NsqException;
 import io.nsqpush.testnsqd.PublishedMessage;
 import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.FakeLookupd;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -22,6 +24,30 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NsqProducerTest extends NsqTestSupport {
+
+    private FakeLookupd lookupd;
+
+    @AfterEach
+    void stopLookupd() {
+        if (lookupd != null) {
+            lookupd.close();
+        }
+    }
+
+    private static List<String> bodies(TestNsqd nsqd, String topic) {
+        return nsqd.published(topic).stream().map(PublishedMessage::bodyUtf8).toList();
+    }
+
+    /**
+     * Sends once the producer has noticed a lost connection: until then a PUB fails, unsent or sent to a socket nsqd
+     * has closed (nsqd records neither), as with any NSQ client.
+     */
+    private static void sendAfterLoss(ProducerTemplate template, String body, Map<String, Object> headers) {
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptionsInstanceOf(CamelExecutionException.class).until(() -> {
+            template.sendBodyAndHeaders("direct:publish", body, headers);
+            return true;
+        });
+    }
 
     private ProducerTemplate producer(String uri) throws Exception {
         start(new RouteBuilder() {
@@ -135,5 +161,85 @@ class NsqProducerTest extends NsqTestSupport {
         assertThrows(CamelExecutionException.class,
                 () -> template.sendBodyAndHeaders("direct:publish", "x", Map.of(NsqConstants.DEFER_MS, -1L)));
         assertEquals(0, nsqd.commands("DPUB").size());
+    }
+
+    @Test
+    void withoutServersPublishesThroughTheNsqdTheMessageCameFromOneConnectionEach() throws Exception {
+        TestNsqd a = nsqd();
+        TestNsqd b = nsqd();
+        lookupd = FakeLookupd.start().list(a.address());
+        ProducerTemplate template = producer("nsq:events?lookupd=" + lookupd.address());
+
+        template.sendBodyAndHeader("direct:publish", "to b", NsqConstants.ADDRESS, b.address());
+        template.sendBodyAndHeader("direct:publish", "to a", NsqConstants.ADDRESS, a.address());
+        template.sendBodyAndHeader("direct:publish", "to b again", NsqConstants.ADDRESS, b.address());
+
+        assertEquals(List.of("to b", "to b again"), bodies(b, "events"));
+        assertEquals(List.of("to a"), bodies(a, "events"));
+        assertEquals(1, a.clients().size());
+        assertEquals(1, b.clients().size(), "one connection per nsqd, shared");
+        assertEquals(List.of(), lookupd.requests(), "the header wins over lookupd");
+
+        // a lost connection is opened again on the next publish
+        b.clients().get(0).disconnect();
+        sendAfterLoss(template, "after the loss", Map.of(NsqConstants.ADDRESS, b.address()));
+        assertEquals(List.of("to b", "to b again", "after the loss"), bodies(b, "events"));
+        assertEquals(2, b.clients().size());
+    }
+
+    @Test
+    void withoutServersNorHeaderPublishesToTheFirstNodeLookupdListsThatAnswers() throws Exception {
+        TestNsqd down = nsqd();
+        down.stop();
+        TestNsqd up = nsqd();
+        lookupd = FakeLookupd.start().list(down.address(), up.address());
+        ProducerTemplate template = producer("nsq:events?lookupd=" + lookupd.address());
+
+        template.sendBody("direct:publish", "first");
+        template.sendBody("direct:publish", "second");
+        assertEquals(List.of("first", "second"), bodies(up, "events"));
+        assertEquals(List.of("/nodes"), lookupd.requests(), "asked once, the connection is kept");
+        assertEquals(1, up.clients().size());
+
+        // the connection is lost: lookupd is asked again, and now lists another nsqd
+        TestNsqd other = nsqd();
+        lookupd.list(other.address());
+        up.stop();
+        sendAfterLoss(template, "third", Map.of());
+        assertEquals(List.of("third"), bodies(other, "events"));
+        assertEquals(List.of("/nodes", "/nodes"), lookupd.requests());
+        assertEquals(0, down.clients().size());
+    }
+
+    @Test
+    void failsNamingLookupdWhenItListsNoNsqdOrDoesNotAnswer() throws Exception {
+        lookupd = FakeLookupd.start();
+        ProducerTemplate template = producer("nsq:events?lookupd=" + lookupd.address());
+
+        CamelExecutionException none = assertThrows(CamelExecutionException.class,
+                () -> template.sendBody("direct:publish", "nowhere"));
+        assertEquals("no nsqd known to publish to nsq:events: nsqlookupd " + lookupd.address() + " lists none",
+                none.getCause().getMessage());
+
+        lookupd.close();
+        CamelExecutionException away = assertThrows(CamelExecutionException.class,
+                () -> template.sendBody("direct:publish", "nowhere"));
+        assertInstanceOf(NsqException.class, away.getCause());
+        assertTrue(away.getCause().getMessage().startsWith("no nsqd known to publish to nsq:events: nsqlookupd "
+                + lookupd.address() + " is unreachable"), away.getCause().getMessage());
+    }
+
+    @Test
+    void serversWinOverTheHeaderAndLookupd() throws Exception {
+        TestNsqd configured = nsqd();
+        TestNsqd source = nsqd();
+        lookupd = FakeLookupd.start().list(source.address());
+        ProducerTemplate template = producer("nsq:events?servers=" + configured.address() + "&lookupd="
+                + lookupd.address());
+
+        template.sendBodyAndHeader("direct:publish", "to servers", NsqConstants.ADDRESS, source.address());
+        assertEquals(List.of("to servers"), bodies(configured, "events"));
+        assertEquals(0, source.clients().size());
+        assertEquals(List.of(), lookupd.requests());
     }
 }
