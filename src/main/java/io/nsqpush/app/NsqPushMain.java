@@ -40,10 +40,21 @@ public final class NsqPushMain {
     static final String BUILT_IN_ROUTES = "classpath:io/nsqpush/routes/*.yaml";
 
     /** Camel's settings that the bridge runs with unless application.properties or a flag says otherwise. */
+    /**
+     * The last segment (lower case, no dashes) of every key that holds a secret or a URL that may hold one: the
+     * nsq: component's AUTH secret and store passwords, the signing secret, and the URLs and URIs (user-info,
+     * ?token=, a component's secret options) that our own lines print masked. Camel matches a key's last segment as a
+     * substring of this list, so a few harmless keys (tls, tlsTrustStore) are masked too.
+     */
+    static final String SECRET_KEYWORDS = "authsecret,tlstruststorepassword,tlskeystorepassword,signingsecret,"
+            + "url,uri,from";
+
     private static final Map<String, String> CAMEL_DEFAULTS = Map.ofEntries(
             Map.entry("camel.main.name", "nsq-push"),
             // what a user asked for goes first; Camel's summary of ~60 lines is a flag away
             Map.entry("camel.main.auto-configuration-log-summary", "false"),
+            // keys Camel's own list of sensitive names misses: its summaries print these as xxxxxx
+            Map.entry("camel.main.additional-sensitive-keywords", SECRET_KEYWORDS),
             Map.entry("camel.main.shutdown-timeout", "30"),
             Map.entry("camel.management.enabled", "true"),
             Map.entry("camel.management.host", "0.0.0.0"),

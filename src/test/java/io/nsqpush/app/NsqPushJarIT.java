@@ -1,6 +1,7 @@
 package io.nsqpush.app;
 
 import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.TestCertificates;
 import io.nsqpush.testsupport.TestEndpoint;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The packaged jar, run as the README says: java -jar target/nsq-push.jar from the project root. */
@@ -25,11 +27,17 @@ class NsqPushJarIT {
     }
 
     private static Process launchIn(File directory, Path log, String... properties) throws Exception {
+        return launchIn(directory, log, List.of(properties), List.of());
+    }
+
+    private static Process launchIn(File directory, Path log, List<String> properties, List<String> flags)
+            throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(properties));
+        command.addAll(properties);
         command.add("-jar");
         command.add(new File("target/nsq-push.jar").getAbsolutePath());
+        command.addAll(flags);
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                 .directory(directory).start();
     }
@@ -177,6 +185,64 @@ class NsqPushJarIT {
             int duplicates = endpoint.requests().size() - ids.size();
             System.out.println("kill -9 then restart: " + ids.size() + " messages, " + duplicates + " duplicates");
             assertTrue(duplicates <= 50, duplicates + " duplicates, more than max-in-flight");
+        }
+    }
+
+    @Test
+    void secretsInEveryPlaceStayOutOfTheLogAndTheDeadLetterRecord() throws Exception {
+        TestCertificates certs = TestCertificates.generate();
+        String authSecret = "auth-s3cret-in-properties";
+        String deadLetterSecret = "dead-letter-s3cret-in-uri";
+        String urlPassword = "url-s3cret-password";
+        String urlToken = "url-s3cret-token";
+        String signingSecret = "whsec_" + java.util.Base64.getEncoder().encodeToString(
+                "signing-s3cret-key-bytes".getBytes(StandardCharsets.UTF_8));
+        List<String> secrets = List.of(authSecret, deadLetterSecret, urlPassword, urlToken, signingSecret,
+                "signing-s3cret-key-bytes", certs.password());
+        try (TestNsqd nsqd = TestNsqd.start(new TestNsqd.Options().tls(certs.serverContext()).tlsRequired(true)
+                .authSecret(authSecret));
+             TestNsqd deadLetters = TestNsqd.start(new TestNsqd.Options().authSecret(deadLetterSecret));
+             TestEndpoint endpoint = TestEndpoint.start().answer(n -> n == 0 ? 200 : 400)) {
+            Path home = Files.createTempDirectory("nsq-push-home");
+            // secrets in application.properties: component options (AUTH, trust store password) and a Camel URI
+            Files.writeString(home.resolve("application.properties"), String.join("\n",
+                    "nsq.topic=orders", "nsq.nsqd-tcp-addresses=" + nsqd.address(),
+                    "camel.component.nsq.tls=true",
+                    "camel.component.nsq.tls-trust-store=" + certs.trustStore(),
+                    "camel.component.nsq.tls-trust-store-password=" + certs.password(),
+                    "camel.component.nsq.auth-secret=" + authSecret,
+                    "dead-letter.uri=nsq:orders.dead-letter?servers=" + deadLetters.address() + "&tls=false&authSecret="
+                            + deadLetterSecret,
+                    "push.dead-letter-on=400",
+                    // Camel's own summaries on: they must mask too
+                    "camel.main.auto-configuration-log-summary=true", ""));
+            String url = "http://alice:" + urlPassword + "@127.0.0.1:" + endpoint.port() + "/in?token=" + urlToken;
+            Path log = Files.createTempFile("nsq-push-jar", ".log");
+            // a secret in a system property (the URL's user-info and query) and one in a flag
+            Process jar = launchIn(home.toFile(), log, List.of("-Dpush.url=" + url, "-Droutes.reload-enabled=false",
+                    "-Dcamel.management.enabled=false"), List.of("--push.signing-secret=" + signingSecret));
+            try {
+                String delivered = nsqd.publish("orders", "delivered");
+                await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.requestsFor(delivered).size() == 1);
+                assertEquals(urlToken, endpoint.requests().get(0).path().replaceAll(".*token=", ""),
+                        "the token still reaches the endpoint");
+                nsqd.publish("orders", "dead");
+                await().atMost(Duration.ofSeconds(30)).until(() -> deadLetters.published("orders.dead-letter").size() == 1);
+                await().atMost(Duration.ofSeconds(5)).until(() -> nsqd.finCount("orders", "nsq-push") == 2);
+            } finally {
+                jar.destroy();
+                assertTrue(jar.waitFor(60, TimeUnit.SECONDS));
+            }
+            String output = Files.readString(log, StandardCharsets.UTF_8);
+            String record = deadLetters.published("orders.dead-letter").get(0).bodyUtf8();
+            // the paths that used to print them ran
+            assertTrue(output.contains("camel.component.nsq.authSecret = xxxxxx")
+                    && output.contains("push.signing-secret = xxxxxx") && output.contains("Dead letter:"), output);
+            assertTrue(record.contains("127.0.0.1:" + endpoint.port() + "/in"), record);
+            for (String secret : secrets) {
+                assertFalse(output.contains(secret), "'" + secret + "' in the log:\n" + output);
+                assertFalse(record.contains(secret), "'" + secret + "' in the record: " + record);
+            }
         }
     }
 }
