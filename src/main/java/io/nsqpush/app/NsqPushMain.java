@@ -71,6 +71,11 @@ public final class NsqPushMain {
     private NsqPushMain() {
     }
 
+    /** @return Camel's setting as the bridge runs with it unless configured, or null (for checks of config files) */
+    public static String camelDefault(String key) {
+        return CAMEL_DEFAULTS.get(key);
+    }
+
     public static void main(String[] args) throws Exception {
         System.exit(run(args));
     }
