@@ -109,7 +109,8 @@ final class LookupdPoller {
                     }
                     return null;
                 })).toArray(CompletableFuture[]::new);
-        CompletableFuture.allOf(lookups).whenComplete((ignored, error) -> {
+        // async on our pool: the HTTP client may complete on a thread of its own, and connecting is our work
+        CompletableFuture.allOf(lookups).whenCompleteAsync((ignored, error) -> {
             apply();
             long interval = consumer.configuration().getLookupdPollInterval();
             long next = interval - (long) (interval * 0.3 * ThreadLocalRandom.current().nextDouble());
@@ -119,7 +120,15 @@ final class LookupdPoller {
                 }
             }
             schedule(next);
-        });
+        }, this::runUnlessStopped);
+    }
+
+    private void runUnlessStopped(Runnable task) {
+        try {
+            httpExecutor.execute(task);
+        } catch (RejectedExecutionException e) {
+            // the consumer is stopping: nothing to apply
+        }
     }
 
     private synchronized void apply() {
