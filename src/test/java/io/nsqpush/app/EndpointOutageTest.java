@@ -6,6 +6,7 @@ import io.nsqpush.component.NsqConsumer;
 import io.nsqpush.testnsqd.ClientRecord;
 import io.nsqpush.testnsqd.DeliveredMessage;
 import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.Closing;
 import io.nsqpush.testsupport.CapturedLogs;
 import io.nsqpush.testsupport.TestEndpoint;
 import io.nsqpush.testsupport.CapturedLogs.Level;
@@ -47,12 +48,7 @@ class EndpointOutageTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (bridge != null) {
-            bridge.close();
-        }
-        endpoints.forEach(TestEndpoint::close);
-        nsqd.close();
-        logs.close();
+        Closing.closeAll(bridge, endpoints, nsqd, logs);
     }
 
     private TestEndpoint endpoint(TestEndpoint endpoint) {

@@ -2,6 +2,7 @@ package io.nsqpush.app;
 
 import io.nsqpush.component.NsqConsumer;
 import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.Closing;
 import io.nsqpush.testsupport.TestEndpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,13 +30,7 @@ class HandOverTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (bridge != null) {
-            bridge.close();
-        }
-        if (endpoint != null) {
-            endpoint.close();
-        }
-        nsqd.close();
+        Closing.closeAll(bridge, endpoint, nsqd);
         if (kept != null) {
             try (Stream<Path> files = Files.list(kept)) {
                 for (Path file : files.toList()) {

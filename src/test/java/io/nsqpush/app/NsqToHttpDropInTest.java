@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nsqpush.push.WebhookSigner;
 import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.Closing;
 import io.nsqpush.testsupport.TestEndpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,11 +34,7 @@ class NsqToHttpDropInTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (bridge != null) {
-            bridge.close();
-        }
-        endpoints.forEach(TestEndpoint::close);
-        nsqd.close();
+        Closing.closeAll(bridge, endpoints, nsqd);
     }
 
     private TestEndpoint endpoint() throws Exception {

@@ -1,6 +1,7 @@
 package io.nsqpush.app;
 
 import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.Closing;
 import io.nsqpush.testsupport.CapturedLogs;
 import io.nsqpush.testsupport.TestEndpoint;
 import io.nsqpush.testsupport.CapturedLogs.Level;
@@ -36,14 +37,7 @@ class OperationsTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (bridge != null) {
-            bridge.close();
-        }
-        if (endpoint != null) {
-            endpoint.close();
-        }
-        nsqd.close();
-        logs.close();
+        Closing.closeAll(bridge, endpoint, nsqd, logs);
     }
 
     private HttpResponse<String> get(String path) throws Exception {

@@ -6,6 +6,7 @@ import io.nsqpush.Version;
 import io.nsqpush.testnsqd.Command;
 import io.nsqpush.testnsqd.PublishedMessage;
 import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.Closing;
 import io.nsqpush.testsupport.CapturedLogs.Level;
 import io.nsqpush.testsupport.CapturedLogs;
 import io.nsqpush.testsupport.TestEndpoint;
@@ -45,14 +46,7 @@ class PushDeliveryTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (bridge != null) {
-            bridge.close();
-        }
-        if (endpoint != null) {
-            endpoint.close();
-        }
-        nsqd.close();
-        logs.close();
+        Closing.closeAll(bridge, endpoint, nsqd, logs);
     }
 
     @Test

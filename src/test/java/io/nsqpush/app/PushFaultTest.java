@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nsqpush.testnsqd.ClientRecord;
 import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.Closing;
 import io.nsqpush.testsupport.TestEndpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,11 +44,7 @@ class PushFaultTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (bridge != null) {
-            bridge.close();
-        }
-        endpoints.forEach(TestEndpoint::close);
-        nsqd.close();
+        Closing.closeAll(bridge, endpoints, nsqd);
     }
 
     private Set<String> publish(int count) {

@@ -1,6 +1,7 @@
 package io.nsqpush.app;
 
 import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.Closing;
 import io.nsqpush.testsupport.CapturedLogs;
 import io.nsqpush.testsupport.CapturedLogs.Level;
 import io.nsqpush.testsupport.TestEndpoint;
@@ -32,14 +33,7 @@ class SubscriptionTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (bridge != null) {
-            bridge.close();
-        }
-        if (endpoint != null) {
-            endpoint.close();
-        }
-        nsqd.close();
-        logs.close();
+        Closing.closeAll(bridge, endpoint, nsqd, logs);
     }
 
     private static String subscription(String routeId, String topic, String... parameters) {
