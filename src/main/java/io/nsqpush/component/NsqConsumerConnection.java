@@ -36,6 +36,9 @@ final class NsqConsumerConnection implements NsqConnectionListener {
     /** No lookupd lists it any more: kept while live, not reconnected once lost. */
     private volatile boolean forgotten;
     private volatile String lastError;
+    /** The highest RDY lowered within {@link ReadyWindow#SETTLE_NANOS} of the last lowering (guarded by this). */
+    private int loweredFrom;
+    private long loweredAtNanos = System.nanoTime() - ReadyWindow.SETTLE_NANOS;
     /** Failed attempts since the last live connection; > 0 means an outage is under way and was logged. */
     private int failures;
     private long outageStartNanos;
@@ -74,10 +77,13 @@ final class NsqConsumerConnection implements NsqConnectionListener {
     }
 
     /** @return this link as the RDY window sees it */
-    ReadyWindow.Link link() {
+    synchronized ReadyWindow.Link link() {
         NsqConnection c = connection;
-        return c == null ? new ReadyWindow.Link(0, 0, 0)
-                : new ReadyWindow.Link(c.inFlight(), c.readyCount(), c.lastMessageNanos());
+        if (c == null) {
+            return new ReadyWindow.Link(0, 0, 0);
+        }
+        int reach = System.nanoTime() - loweredAtNanos < ReadyWindow.SETTLE_NANOS ? loweredFrom : 0;
+        return new ReadyWindow.Link(c.inFlight(), c.readyCount(), reach, c.lastMessageNanos());
     }
 
     void start() {
@@ -129,9 +135,17 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         forgotten = false;
     }
 
-    void ready(int count) {
+    synchronized void ready(int count) {
         NsqConnection c = connection;
         if (c != null && c.readyCount() != count) {
+            int before = c.readyCount();
+            if (count < before) {
+                // nsqd may act on the old RDY until the new one reaches it: remember the highest for a while
+                long now = System.nanoTime();
+                boolean settled = now - loweredAtNanos >= ReadyWindow.SETTLE_NANOS;
+                loweredFrom = settled ? before : Math.max(loweredFrom, before);
+                loweredAtNanos = now;
+            }
             c.ready(count);
         }
     }

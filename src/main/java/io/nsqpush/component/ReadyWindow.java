@@ -14,6 +14,9 @@ import java.util.List;
  *   <li>Paused (the downstream is unavailable): RDY 0 everywhere. Probing without a held message: RDY 1 on one
  *   connection, the next in turn, while no message is in flight.</li>
  * </ul>
+ * A lowered RDY travels on its own socket while a raised one travels on another, and nsqd acknowledges neither: a
+ * link keeps counting the RDY it gave up for {@link #SETTLE_NANOS} ({@link Link#reach()}), so that the window it
+ * frees is handed out only once nsqd has surely stopped acting on the old one.
  * Not thread-safe: the consumer calls it under its lock.
  */
 final class ReadyWindow {
@@ -23,12 +26,33 @@ final class ReadyWindow {
     /** go-nsq's low_rdy_idle_timeout. */
     static final long IDLE_NANOS = 10_000_000_000L;
 
+    /** How long a lowered RDY still counts: far above the time a command takes to reach nsqd on a live link. */
+    static final long SETTLE_NANOS = 500_000_000L;
+
     enum Mode { RUNNING, PAUSED, PROBE }
 
-    /** One live connection as the window sees it. */
-    record Link(int inFlight, int ready, long lastMessageNanos) {
+    /**
+     * One live connection as the window sees it.
+     *
+     * @param reach the highest RDY nsqd may still be acting on: the current one, or a higher one lowered less than
+     *              {@link #SETTLE_NANOS} ago
+     */
+    record Link(int inFlight, int ready, int reach, long lastMessageNanos) {
+        Link {
+            reach = Math.max(reach, ready);
+        }
+
+        Link(int inFlight, int ready, long lastMessageNanos) {
+            this(inFlight, ready, ready, lastMessageNanos);
+        }
+
         int worstCase() {
-            return Math.max(inFlight, ready);
+            return worstCase(ready);
+        }
+
+        /** The most messages nsqd may have in flight on this link if its RDY becomes {@code newReady}. */
+        int worstCase(int newReady) {
+            return Math.max(inFlight, Math.max(newReady, reach));
         }
     }
 
@@ -80,10 +104,10 @@ final class ReadyWindow {
         for (int i = 0; i < n; i++) {
             Link link = links.get(i);
             if (ready[i] < share[i]) {
-                int worstCase = Math.max(link.inFlight(), ready[i]);
+                int worstCase = link.worstCase(ready[i]);
                 int target = Math.min(share[i], worstCase + Math.max(0, free));
                 if (target > ready[i]) {
-                    free -= Math.max(link.inFlight(), target) - worstCase;
+                    free -= link.worstCase(target) - worstCase;
                     ready[i] = target;
                 }
                 starved |= ready[i] < share[i];
@@ -109,7 +133,7 @@ final class ReadyWindow {
             // at each redistribution the window moves on: idle links, and busy ones when another nsqd waits
             released[i] = link.ready() > 0 && redistribute && (idle || someoneWaits);
             ready[i] = link.ready() > 0 && !released[i] ? 1 : 0;
-            free -= Math.max(link.inFlight(), ready[i]);
+            free -= link.worstCase(ready[i]);
         }
         boolean releasing = false;
         for (boolean r : released) {
@@ -124,7 +148,7 @@ final class ReadyWindow {
         for (int pass = 0; pass < 2 && free > 0; pass++) {
             for (int k = 0; k < n && free > 0; k++) {
                 int i = Math.floorMod(start + k, n);
-                if (ready[i] == 0 && links.get(i).inFlight() == 0 && released[i] == (pass == 1)) {
+                if (ready[i] == 0 && links.get(i).worstCase(0) == 0 && released[i] == (pass == 1)) {
                     ready[i] = 1;
                     free--;
                     cursor = i + 1;

@@ -57,17 +57,49 @@ class ReadyWindowTest {
                 int ready = random.nextInt(4);
                 int inFlight = Math.min(budget, random.nextInt(4));
                 budget -= Math.max(inFlight, ready);
-                links.add(new Link(inFlight, Math.max(0, Math.min(ready, budget + ready)), 0));
+                int reach = random.nextInt(3);
+                links.add(new Link(inFlight, Math.max(0, Math.min(ready, budget + ready)), reach, 0));
             }
             int orphans = random.nextInt(3);
             int[] ready = window.plan(links, orphans, Mode.RUNNING, round * S).ready();
             int worst = orphans;
             for (int i = 0; i < n; i++) {
-                worst += Math.max(links.get(i).inFlight(), ready[i]);
+                worst += links.get(i).worstCase(ready[i]);
             }
             int before = orphans + links.stream().mapToInt(Link::worstCase).sum();
             assertTrue(worst <= Math.max(7, before), "round " + round + ": " + links + " -> " + Arrays.toString(ready));
         }
+    }
+
+    @Test
+    void aLoweredRdyStillCountsUntilItSettlesSoTheWindowItFreesIsNotHandedOutAtOnce() {
+        ReadyWindow window = new ReadyWindow(2);
+        // a second nsqd arrives: the first one's RDY 2 goes down to 1, the newcomer waits
+        assertArrayEquals(new int[] {1, 0}, window.plan(List.of(new Link(0, 2, 0), idle()), 0, Mode.RUNNING, 0)
+                .ready());
+        // RDY 1 was sent, but nsqd may not have it yet: the newcomer still waits
+        ReadyWindow.Plan plan = window.plan(List.of(new Link(0, 1, 2, 0), idle()), 0, Mode.RUNNING, 0);
+        assertArrayEquals(new int[] {1, 0}, plan.ready());
+        assertTrue(plan.starved(), "planned again as soon as something changes");
+        // settled: the freed 1 goes to the newcomer
+        assertArrayEquals(new int[] {1, 1}, window.plan(List.of(new Link(0, 1, 0), idle()), 0, Mode.RUNNING, 0)
+                .ready());
+        // a link whose RDY 1 was lowered to 0 a moment ago may get it back at no cost
+        assertArrayEquals(new int[] {1, 1}, new ReadyWindow(2).plan(List.of(new Link(0, 0, 1, 0), new Link(0, 1, 0)),
+                0, Mode.RUNNING, 0).ready());
+    }
+
+    @Test
+    void aReleasedLinkStillCountsUntilItSettlesWhenConnectionsOutnumberTheWindow() {
+        ReadyWindow window = new ReadyWindow(1);
+        assertArrayEquals(new int[] {1, 0}, window.plan(List.of(idle(), idle()), 0, Mode.RUNNING, 0).ready());
+        long now = ReadyWindow.REDISTRIBUTE_NANOS;
+        assertArrayEquals(new int[] {0, 0}, window.plan(List.of(new Link(0, 1, 0), idle()), 0, Mode.RUNNING, now)
+                .ready(), "released at the redistribution");
+        assertArrayEquals(new int[] {0, 0}, window.plan(List.of(new Link(0, 0, 1, 0), idle()), 0, Mode.RUNNING,
+                now + 1).ready(), "the released RDY 1 has not settled");
+        assertArrayEquals(new int[] {0, 1}, window.plan(List.of(new Link(0, 0, 0), idle()), 0, Mode.RUNNING,
+                now + ReadyWindow.SETTLE_NANOS).ready(), "settled: the other nsqd's turn");
     }
 
     @Test
