@@ -7,14 +7,13 @@ import io.nsqpush.config.Range;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * The command line. nsq_to_http's own flags (v1.3.0, the same names, Go syntax: {@code -flag value},
  * {@code --flag=value}, durations like {@code 2s}), {@code --format}, and every setting as {@code --key=value}. Flags win
- * over application.properties. When nsq_to_http's flags are used, the defaults are nsq_to_http's where the two tools
+ * over application.properties, environment variables and system properties ({@link FlagsFirst}). When nsq_to_http's flags are used, the defaults are nsq_to_http's where the two tools
  * overlap (raw body, its content type, its timeouts and concurrency), below application.properties.
  */
 final class CommandLine {
@@ -79,6 +78,7 @@ final class CommandLine {
             String name = equals < 0 ? body : body.substring(0, equals);
             String value = equals < 0 ? null : body.substring(equals + 1);
             if (value == null && line.takesValue(name)) {
+                line.known(name);
                 if (i + 1 >= args.length) {
                     throw new InvalidValueException("--" + name, "--" + name + " needs a value, e.g. --" + name
                             + "=...");
@@ -129,13 +129,20 @@ final class CommandLine {
 
     /** --key=value for a setting of application.properties, or any Camel key (camel.*). */
     private void setting(String flag, String key, String value) {
+        known(key);
         if (Settings.find(key).isPresent()) {
             set(flag, key, value);
-        } else if (key.startsWith("camel.")) {
-            overrides.put(key, value);
         } else {
-            throw new InvalidValueException(flag, flag + " is not a flag of nsq-push: see --help for nsq_to_http's"
-                    + " flags and every setting as --key=value");
+            overrides.put(key, value);
+        }
+    }
+
+    /** @throws InvalidValueException when this is neither a flag nor a setting nor a Camel key */
+    private void known(String name) {
+        boolean flag = NSQ_TO_HTTP_FLAGS.contains(name) || name.equals("format");
+        if (!flag && Settings.find(name).isEmpty() && !name.startsWith("camel.")) {
+            throw new InvalidValueException("--" + name, "--" + name + " is not a flag of nsq-push: see --help for"
+                    + " nsq_to_http's flags and every setting as --key=value");
         }
     }
 
@@ -266,7 +273,7 @@ final class CommandLine {
         StringBuilder text = new StringBuilder();
         text.append("Usage: java -jar nsq-push.jar [flags]\n\n")
                 .append("Pushes every message of an NSQ topic's channel to HTTP endpoints. Reads ./application.properties"
-                        + " and ./routes/*.yaml;\nflags win over both. Go syntax: -flag value, --flag=value; durations"
+                        + " and ./routes/*.yaml;\nflags win over it, over -Dkey=value and environment variables (NSQ_TOPIC). Go syntax: -flag value, --flag=value; durations"
                         + " like 500ms, 2s, 1m30s.\n\n")
                 .append("nsq_to_http's flags (with them the defaults are nsq_to_http's: raw body, its content type,"
                         + " 20s timeout):\n");
@@ -304,7 +311,6 @@ final class CommandLine {
         if (!defaultValue.isEmpty()) {
             text.append(" (default ").append(defaultValue).append(")");
         }
-        text.append("\n        ").append(description.toLowerCase(Locale.ROOT).charAt(0))
-                .append(description.substring(1)).append('\n');
+        text.append("\n        ").append(description).append('\n');
     }
 }

@@ -64,6 +64,27 @@ public class LogLines extends ConsoleHandler {
         }
     }
 
+    /**
+     * @return a failure as one log line: its message, with its root cause's when that is another, on one line (YAML
+     *         errors come on several: the problem, where, the offending line and a caret)
+     */
+    static String oneLine(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String text = root == failure || root.getMessage() == null ? String.valueOf(failure.getMessage())
+                : failure.getMessage() + " (" + root.getMessage() + ")";
+        StringBuilder line = new StringBuilder(text.length());
+        for (String part : text.split("\\R")) {
+            String trimmed = part.strip();
+            if (!trimmed.isEmpty() && !trimmed.matches("\\^+")) {
+                line.append(line.length() == 0 ? "" : " ").append(trimmed);
+            }
+        }
+        return line.toString();
+    }
+
     /** @return slf4j's name for a java.util.logging level */
     static String level(Level level) {
         int value = level.intValue();

@@ -35,6 +35,8 @@ public final class NsqPushMain {
 
     /** Exit code for a setting or flag that cannot work. */
     public static final int EXIT_INVALID_SETTING = 2;
+    /** The bridge could not start for another reason (logged on one line). */
+    public static final int EXIT_FAILED = 1;
 
     /** The routes shipped in the jar, used when there is no routes directory (the jar run on its own, with flags). */
     static final String BUILT_IN_ROUTES = "classpath:io/nsqpush/routes/*.yaml";
@@ -119,12 +121,19 @@ public final class NsqPushMain {
             main.run(new String[0]);
             return main.getExitCode();
         } catch (Exception e) {
+            // one line, never a stack trace: what is wrong and where (the setting, the route file and line)
             String invalid = invalidSetting(e);
-            if (invalid == null) {
-                throw e;
+            if (invalid != null) {
+                LOG.error("Invalid setting: {}", invalid);
+                return EXIT_INVALID_SETTING;
             }
-            LOG.error("Invalid setting: {}", invalid);
-            return EXIT_INVALID_SETTING;
+            if (isRouteDefinitionError(e)) {
+                LOG.error("Invalid routes: {}", LogLines.oneLine(e));
+                return EXIT_INVALID_SETTING;
+            }
+            LOG.error("Cannot start: {}", LogLines.oneLine(e));
+            LOG.debug("Why the bridge could not start", e);
+            return EXIT_FAILED;
         }
     }
 
@@ -147,6 +156,7 @@ public final class NsqPushMain {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
                 PropertiesComponent properties = support.getCamelContext().getPropertiesComponent();
+                FlagsFirst.apply(properties);
                 Settings.validate(properties::resolveProperty);
                 Path routes = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
                 support.configure().setRoutesIncludePattern(Files.isDirectory(routes)
@@ -195,6 +205,17 @@ public final class NsqPushMain {
                 main.completed();
             });
         }
+    }
+
+    /** @return whether a route file could not be read as routes (YAML syntax, an unknown step or option) */
+    private static boolean isRouteDefinitionError(Throwable failure) {
+        for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+            String type = t.getClass().getName();
+            if (type.startsWith("org.apache.camel.dsl.yaml.") || type.startsWith("org.snakeyaml.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

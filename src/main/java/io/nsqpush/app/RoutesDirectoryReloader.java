@@ -90,11 +90,11 @@ final class RoutesDirectoryReloader extends RouteWatcherReloadStrategy {
             LOG.info("Reloaded routes under {}: {}", directory, routeIds());
         } catch (Exception e) {
             LOG.error("Routes under {} could not be loaded: {}; going back to the last working routes", directory,
-                    rootMessage(e));
+                    LogLines.oneLine(e));
             try {
                 load(lastWorking);
             } catch (Exception again) {
-                LOG.error("The last working routes could not be loaded again either: {}", rootMessage(again));
+                LOG.error("The last working routes could not be loaded again either: {}", LogLines.oneLine(again));
             }
         }
     }
@@ -133,7 +133,7 @@ final class RoutesDirectoryReloader extends RouteWatcherReloadStrategy {
         if (invalid != null) {
             LOG.error("Invalid setting: {}; left out of the reload, the other subscriptions run", invalid);
         } else {
-            LOG.error("Subscription {} left out of the reload: {}", routeId, rootMessage(failure));
+            LOG.error("Subscription {} left out of the reload: {}", routeId, LogLines.oneLine(failure));
         }
         try {
             if (routeId != null && getCamelContext().getRoute(routeId) != null) {
@@ -157,13 +157,5 @@ final class RoutesDirectoryReloader extends RouteWatcherReloadStrategy {
 
     private List<String> routeIds() {
         return getCamelContext().getRoutes().stream().map(r -> r.getRouteId()).sorted().toList();
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
     }
 }

@@ -60,7 +60,8 @@ final class StatusLog extends ServiceSupport {
         long now = System.nanoTime();
         for (PushMetrics.Subscription s : metrics.subscriptions()) {
             long delivered = (long) s.delivered.count();
-            long[] previous = last.computeIfAbsent(s.routeId, id -> new long[] {0, now});
+            // the first line's rate is over the time since the subscription's route started, not since this look
+            long[] previous = last.computeIfAbsent(s.routeId, id -> new long[] {0, now - startedAgo(id)});
             if (byCount && delivered - previous[0] < every) {
                 continue;
             }
@@ -74,6 +75,11 @@ final class StatusLog extends ServiceSupport {
                     (long) s.deadLettered.count(), (long) s.consumerValue(NsqConsumer::getPossibleDuplicates),
                     paused(s.consumer()));
         }
+    }
+
+    private long startedAgo(String routeId) {
+        org.apache.camel.Route route = context.getRoute(routeId);
+        return route == null ? 0 : TimeUnit.MILLISECONDS.toNanos(route.getUptimeMillis());
     }
 
     /** @return e.g. {@code , paused for 2m13s (connection refused), 12 held}, or nothing while running */

@@ -92,6 +92,9 @@ class CommandLineTest {
     @CsvSource(delimiter = '|', value = {
         "--sample=2                          | --sample '2' is not a share of messages: allowed a number from 0.0 to 1.0",
         "--no-such-flag=1                    | --no-such-flag is not a flag of nsq-push",
+        "--no-such-flag                      | --no-such-flag is not a flag of nsq-push",
+        "-bogus                              | --bogus is not a flag of nsq-push",
+        "--topic                             | --topic needs a value, e.g. --topic=...",
         "--max-in-flight=lots                | --max-in-flight 'lots' is not a whole number: allowed 1..65535",
         "--http-client-request-timeout=20m   | --http-client-request-timeout '20m' is out of range: allowed 1ms..15m",
         "--http-client-request-timeout=2 sec | --http-client-request-timeout '2 sec' is not a duration",
@@ -147,5 +150,7 @@ class CommandLineTest {
                     : " (default " + setting.defaultValue() + ")\n");
             assertTrue(help.contains(line), line);
         }
+        assertTrue(help.contains("\n        URL to POST every message to") && help.contains("\n        JSON or SIMPLIFIED"),
+                "descriptions as written, capitals kept");
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
@@ -32,14 +33,21 @@ class NsqPushJarIT {
 
     private static Process launchIn(File directory, Path log, List<String> properties, List<String> flags)
             throws Exception {
+        return launchIn(directory, log, properties, flags, Map.of());
+    }
+
+    private static Process launchIn(File directory, Path log, List<String> properties, List<String> flags,
+                                    Map<String, String> environment) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(properties);
         command.add("-jar");
         command.add(new File("target/nsq-push.jar").getAbsolutePath());
         command.addAll(flags);
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
-                .directory(directory).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                .directory(directory);
+        builder.environment().putAll(environment);
+        return builder.start();
     }
 
     @Test
@@ -72,6 +80,30 @@ class NsqPushJarIT {
             String output = Files.readString(log, StandardCharsets.UTF_8);
             assertEquals(0, jar.exitValue(), output);
             assertTrue(output.contains("SIGTERM received: stopping") && output.contains("Apache Camel (Main) 4.18.0 shutdown"), output);
+        }
+    }
+
+    @Test
+    void aFlagWinsOverASystemPropertyWhichWinsOverTheEnvironmentWhichWinsOverApplicationProperties()
+            throws Exception {
+        Path log = Files.createTempFile("nsq-push-jar", ".log");
+        try (TestNsqd nsqd = TestNsqd.start(); TestEndpoint endpoint = TestEndpoint.start()) {
+            // application.properties (the project root's) says nsq.topic=orders and push.url=...:8080/push
+            Map<String, String> environment = Map.of("NSQ_TOPIC", "from-env", "NSQ_NSQD_TCP_ADDRESSES", nsqd.address(),
+                    "PUSH_URL", endpoint.url("/env"), "PUSH_FORMAT", "JSON", "ROUTES_RELOAD_ENABLED", "false");
+            Process jar = launchIn(new File("."), log, List.of("-Dpush.format=SIMPLIFIED", "-Dpush.url="
+                    + endpoint.url("/system-property")), List.of("--push.url=" + endpoint.url("/flag")), environment);
+            try {
+                // NSQ_TOPIC wins over application.properties: the bridge consumes from-env, not orders
+                String id = nsqd.publish("from-env", "which wins");
+                await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.requestsFor(id).size() == 1);
+                TestEndpoint.Request request = endpoint.requestsFor(id).get(0);
+                assertEquals("/flag", request.path(), "the flag wins over -D and the environment");
+                assertEquals("which wins", request.bodyUtf8(), "-D push.format=SIMPLIFIED wins over PUSH_FORMAT=JSON");
+            } finally {
+                jar.destroy();
+                assertTrue(jar.waitFor(60, TimeUnit.SECONDS));
+            }
         }
     }
 

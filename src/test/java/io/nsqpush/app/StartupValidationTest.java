@@ -3,13 +3,17 @@ package io.nsqpush.app;
 import io.nsqpush.testsupport.CapturedLogs;
 import io.nsqpush.testsupport.CapturedLogs.Level;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A setting that cannot work stops start-up with exit code 2 and one line naming the key, the value, what is allowed. */
 class StartupValidationTest {
@@ -66,5 +70,25 @@ class StartupValidationTest {
         assertEquals(true, errors.get(0).message().startsWith("Invalid setting: " + expected), errors.get(0).message());
         assertEquals(false, errors.get(0).message().contains("pw@") || errors.get(0).message().contains("t0ken"),
                 "secrets in URLs are masked: " + errors.get(0).message());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "'- route:\n    from:\n      uri: timer:x\n      steps:\n        - bogusStep: {}\n' | Invalid routes: Unknown node id: bogusStep in file:",
+        "'- route:\n  from: [unclosed\n'                                                 | Invalid routes: ",
+    })
+    void aRouteFileThatCannotBeReadStopsStartupWithOneLineNamingTheFile(String yaml, String expected,
+                                                                        @TempDir Path routes) throws Exception {
+        Files.writeString(routes.resolve("broken.yaml"), yaml.replace("\\n", "\n"));
+        int exitCode = NsqPushMain.run(new String[0], Map.of("routes.reload-enabled", "false",
+                "routes.directory", routes.toString()));
+
+        assertEquals(NsqPushMain.EXIT_INVALID_SETTING, exitCode);
+        List<CapturedLogs.Line> errors = logs.lines().stream().filter(l -> l.level().isMoreSpecificThan(Level.WARN))
+                .toList();
+        assertEquals(1, errors.size(), "one line, got: " + errors);
+        String line = errors.get(0).message();
+        assertTrue(line.startsWith(expected) && line.contains("broken.yaml") && line.contains("line ")
+                && !line.contains("\n"), line);
     }
 }
