@@ -78,6 +78,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "maxRequeueDelay": getOrCreateConfiguration(target).setMaxRequeueDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "msgtimeout":
         case "msgTimeout": getOrCreateConfiguration(target).setMsgTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "outputbuffertimeout":
+        case "outputBufferTimeout": getOrCreateConfiguration(target).setOutputBufferTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "reconnectdelay":
         case "reconnectDelay": getOrCreateConfiguration(target).setReconnectDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "requeuedelay":
@@ -152,6 +154,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "maxRequeueDelay": return long.class;
         case "msgtimeout":
         case "msgTimeout": return long.class;
+        case "outputbuffertimeout":
+        case "outputBufferTimeout": return long.class;
         case "reconnectdelay":
         case "reconnectDelay": return long.class;
         case "requeuedelay":
@@ -227,6 +231,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "maxRequeueDelay": return getOrCreateConfiguration(target).getMaxRequeueDelay();
         case "msgtimeout":
         case "msgTimeout": return getOrCreateConfiguration(target).getMsgTimeout();
+        case "outputbuffertimeout":
+        case "outputBufferTimeout": return getOrCreateConfiguration(target).getOutputBufferTimeout();
         case "reconnectdelay":
         case "reconnectDelay": return getOrCreateConfiguration(target).getReconnectDelay();
         case "requeuedelay":

@@ -66,6 +66,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "maxRequeueDelay": target.getConfiguration().setMaxRequeueDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "msgtimeout":
         case "msgTimeout": target.getConfiguration().setMsgTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "outputbuffertimeout":
+        case "outputBufferTimeout": target.getConfiguration().setOutputBufferTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "reconnectdelay":
         case "reconnectDelay": target.getConfiguration().setReconnectDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "requeuedelay":
@@ -135,6 +137,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "maxRequeueDelay": return long.class;
         case "msgtimeout":
         case "msgTimeout": return long.class;
+        case "outputbuffertimeout":
+        case "outputBufferTimeout": return long.class;
         case "reconnectdelay":
         case "reconnectDelay": return long.class;
         case "requeuedelay":
@@ -205,6 +209,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "maxRequeueDelay": return target.getConfiguration().getMaxRequeueDelay();
         case "msgtimeout":
         case "msgTimeout": return target.getConfiguration().getMsgTimeout();
+        case "outputbuffertimeout":
+        case "outputBufferTimeout": return target.getConfiguration().getOutputBufferTimeout();
         case "reconnectdelay":
         case "reconnectDelay": return target.getConfiguration().getReconnectDelay();
         case "requeuedelay":

@@ -23,7 +23,7 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(35);
+        Set<String> props = new HashSet<>(36);
         props.add("authSecret");
         props.add("autoTouch");
         props.add("backoffDelay");
@@ -47,6 +47,7 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("maxReconnectDelay");
         props.add("maxRequeueDelay");
         props.add("msgTimeout");
+        props.add("outputBufferTimeout");
         props.add("reconnectDelay");
         props.add("requeueDelay");
         props.add("servers");

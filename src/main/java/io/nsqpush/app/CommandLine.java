@@ -264,6 +264,7 @@ final class CommandLine {
         options.put("snappy", new ConsumerOption("camel.component.nsq.compression", false));
         options.put("deflate", new ConsumerOption("camel.component.nsq.compression", false));
         options.put("deflate_level", new ConsumerOption("camel.component.nsq.deflate-level", false));
+        options.put("output_buffer_timeout", new ConsumerOption("camel.component.nsq.output-buffer-timeout", false));
         options.put("auth_secret", new ConsumerOption("camel.component.nsq.auth-secret", false));
         return options;
     }

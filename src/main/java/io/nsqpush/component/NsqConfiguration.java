@@ -109,6 +109,13 @@ public class NsqConfiguration implements Cloneable {
             + " heartbeat; a connection silent for two intervals is closed and reconnected")
     @OptionRange(min = "1s", max = "60s")
     private long heartbeatInterval;
+    @UriParam(label = "consumer,advanced", defaultValue = "25ms", javaType = "java.time.Duration",
+              description = "How long nsqd may keep messages in its write buffer before sending them (IDENTIFY"
+                      + " output_buffer_timeout): while fewer messages are in flight than RDY allows, this is the"
+                      + " delay a message can wait at nsqd. 25ms is the least nsqd accepts by default"
+                      + " (--min-output-buffer-timeout); 0 leaves nsqd's default, 250ms")
+    @OptionRange(min = "0", max = "1s")
+    private long outputBufferTimeout;
     @UriParam(defaultValue = "2s", javaType = "java.time.Duration", description = "TCP connect timeout to nsqd")
     @OptionRange(min = "1ms", max = "10m")
     private long connectTimeout;
@@ -200,7 +207,8 @@ public class NsqConfiguration implements Cloneable {
     NsqClientOptions toClientOptions() {
         return new NsqClientOptions(clientId != null ? clientId : shortHostname(), fullHostname(), userAgent,
                 (int) heartbeatInterval, channel == null ? 0 : (int) msgTimeout, (int) connectTimeout, maxFrameSize,
-                autoTouch, NsqTlsContexts.from(this), NsqCompression.parse(compression), deflateLevel, authSecret);
+                autoTouch, NsqTlsContexts.from(this), NsqCompression.parse(compression), deflateLevel, authSecret,
+                (int) outputBufferTimeout);
     }
 
     private static String fullHostname() {
@@ -361,6 +369,14 @@ public class NsqConfiguration implements Cloneable {
 
     public void setMaxReconnectDelay(long maxReconnectDelay) {
         this.maxReconnectDelay = maxReconnectDelay;
+    }
+
+    public long getOutputBufferTimeout() {
+        return outputBufferTimeout;
+    }
+
+    public void setOutputBufferTimeout(long outputBufferTimeout) {
+        this.outputBufferTimeout = outputBufferTimeout;
     }
 
     public long getHeartbeatInterval() {

@@ -25,6 +25,9 @@ final class Identify {
         if (options.msgTimeoutMs() > 0) {
             body.put("msg_timeout", options.msgTimeoutMs());
         }
+        if (options.outputBufferTimeoutMs() != 0) {
+            body.put("output_buffer_timeout", options.outputBufferTimeoutMs());
+        }
         body.put("tls_v1", options.tls() != null);
         body.put("snappy", options.compression() == NsqCompression.SNAPPY);
         body.put("deflate", options.compression() == NsqCompression.DEFLATE);

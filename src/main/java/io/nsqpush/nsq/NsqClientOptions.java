@@ -15,10 +15,13 @@ package io.nsqpush.nsq;
  * @param compression         stream compression to ask nsqd for
  * @param deflateLevel        1..9 when compression is DEFLATE (nsqd caps it at its --max-deflate-level)
  * @param authSecret          the secret sent with AUTH when nsqd requires it, or null; never logged
+ * @param outputBufferTimeoutMs how long nsqd may keep messages for us in its write buffer before it sends them
+ *                            (IDENTIFY output_buffer_timeout); 0 = nsqd's default (250 ms), -1 = no buffering
  */
 public record NsqClientOptions(String clientId, String hostname, String userAgent, int heartbeatIntervalMs,
                                int msgTimeoutMs, int connectTimeoutMs, int maxFrameSize, boolean autoTouch,
-                               NsqTls tls, NsqCompression compression, int deflateLevel, String authSecret) {
+                               NsqTls tls, NsqCompression compression, int deflateLevel, String authSecret,
+                               int outputBufferTimeoutMs) {
 
     public static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
 
@@ -26,7 +29,7 @@ public record NsqClientOptions(String clientId, String hostname, String userAgen
     public NsqClientOptions(String clientId, String hostname, String userAgent, int heartbeatIntervalMs,
                             int msgTimeoutMs, int connectTimeoutMs, int maxFrameSize, boolean autoTouch) {
         this(clientId, hostname, userAgent, heartbeatIntervalMs, msgTimeoutMs, connectTimeoutMs, maxFrameSize,
-                autoTouch, null, NsqCompression.NONE, 6, null);
+                autoTouch, null, NsqCompression.NONE, 6, null, 0);
     }
 
     @Override

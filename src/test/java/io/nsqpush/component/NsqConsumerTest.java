@@ -49,6 +49,8 @@ class NsqConsumerTest extends NsqTestSupport {
                 .orElseThrow();
         assertEquals(true, client.identify().get("feature_negotiation"));
         assertEquals(60000, ((Number) client.identify().get("msg_timeout")).intValue());
+        assertEquals(25, ((Number) client.identify().get("output_buffer_timeout")).intValue(),
+                "a message waits at most 25 ms in nsqd's write buffer, not its default 250 ms");
         assertEquals(List.of("orders", "push"), client.commands("SUB").get(0).args());
         assertEquals(List.of("200"), client.commands("RDY").get(0).args());
     }

@@ -27,7 +27,7 @@ class NsqHandshakeTest {
         try (TestNsqd nsqd = TestNsqd.start(new TestNsqd.Options().snappy(true).deflate(true))) {
             for (int i = 0; i < 15; i++) {
                 NsqClientOptions options = new NsqClientOptions("c", "h", "ua", 30_000, 60_000, 2_000, 1 << 20, true,
-                        null, compression, 6, null);
+                        null, compression, 6, null, 0);
                 NsqConnection connection = new NsqConnector(group).connect(NsqAddress.parse(nsqd.address()), options,
                         new NsqConnectionListener() {
                             @Override
