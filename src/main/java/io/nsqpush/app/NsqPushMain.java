@@ -158,6 +158,7 @@ public final class NsqPushMain {
                 PropertiesComponent properties = support.getCamelContext().getPropertiesComponent();
                 FlagsFirst.apply(properties);
                 Settings.validate(properties::resolveProperty);
+                requireFreeManagementPort(properties);
                 Path routes = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
                 support.configure().setRoutesIncludePattern(Files.isDirectory(routes)
                         ? "file:" + routes + "/*.yaml" : BUILT_IN_ROUTES);
@@ -204,6 +205,35 @@ public final class NsqPushMain {
                 LOG.info("SIG{} received: stopping", name);
                 main.completed();
             });
+        }
+    }
+
+    /**
+     * The management server (health, metrics) is started by Camel, which only logs a WARN and a stack trace when its
+     * port is taken and runs on without it; probes and scrapers would then fail with no clear cause. A taken port is
+     * refused at start-up like any bad setting.
+     */
+    private static void requireFreeManagementPort(PropertiesComponent properties) {
+        if (!Boolean.parseBoolean(properties.resolveProperty("camel.management.enabled").orElse("false"))) {
+            return;
+        }
+        String host = properties.resolveProperty("camel.management.host").orElse("0.0.0.0");
+        String port = properties.resolveProperty("camel.management.port").orElse("");
+        int number;
+        try {
+            number = Integer.parseInt(port.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidValueException("camel.management.port", port, "is not a port", "0..65535");
+        }
+        if (number == 0) {
+            return; // any free port
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, number));
+        } catch (java.io.IOException e) {
+            throw new InvalidValueException("camel.management.port", port, "cannot be listened on at " + host + " ("
+                    + e.getMessage() + ")", "a free port, 0 for any, or camel.management.enabled=false");
         }
     }
 

@@ -40,6 +40,10 @@ class NsqPushJarIT {
                                     Map<String, String> environment) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (properties.stream().noneMatch(p -> p.startsWith("-Dcamel.management."))) {
+            // the management server as configured, on a port of its own: 9876 may be taken on this machine
+            command.add("-Dcamel.management.port=" + freePort());
+        }
         command.addAll(properties);
         command.add("-jar");
         command.add(new File("target/nsq-push.jar").getAbsolutePath());
@@ -48,6 +52,12 @@ class NsqPushJarIT {
                 .directory(directory);
         builder.environment().putAll(environment);
         return builder.start();
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     @Test

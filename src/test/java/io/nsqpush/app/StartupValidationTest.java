@@ -91,4 +91,24 @@ class StartupValidationTest {
         assertTrue(line.startsWith(expected) && line.contains("broken.yaml") && line.contains("line ")
                 && !line.contains("\n"), line);
     }
+
+    @org.junit.jupiter.api.Test
+    void aManagementPortInUseStopsStartupWithOneLineNamingIt() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            String port = String.valueOf(taken.getLocalPort());
+            int exitCode = NsqPushMain.run(new String[0], Map.of("routes.reload-enabled", "false",
+                    "camel.management.enabled", "true", "camel.management.host", "127.0.0.1",
+                    "camel.management.port", port));
+
+            assertEquals(NsqPushMain.EXIT_INVALID_SETTING, exitCode);
+            List<CapturedLogs.Line> errors = logs.lines().stream()
+                    .filter(l -> l.level().isMoreSpecificThan(Level.WARN)).toList();
+            assertEquals(1, errors.size(), "one line, got: " + errors);
+            assertTrue(errors.get(0).message().startsWith("Invalid setting: camel.management.port '" + port
+                    + "' cannot be listened on at 127.0.0.1"), errors.get(0).message());
+            assertTrue(errors.get(0).message().endsWith(
+                    "allowed a free port, 0 for any, or camel.management.enabled=false"), errors.get(0).message());
+        }
+    }
 }
