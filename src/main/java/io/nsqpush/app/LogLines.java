@@ -17,6 +17,9 @@ import java.util.logging.LogRecord;
 public class LogLines extends ConsoleHandler {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+    /** Where a YAML parser says the problem is: {@code in file:routes/a.yaml, line 5, column 11:}. */
+    private static final java.util.regex.Pattern LOCATION = java.util.regex.Pattern.compile(
+            ".*, line \\d+, column \\d+:");
 
     /**
      * Reads ./logging.properties when there is one, else the bridge's own (in the jar), unless the JVM was told which
@@ -66,7 +69,7 @@ public class LogLines extends ConsoleHandler {
 
     /**
      * @return a failure as one log line: its message, with its root cause's when that is another, on one line (YAML
-     *         errors come on several: the problem, where, the offending line and a caret)
+     *         errors come on several: the problem, where, the offending line and a caret), secrets in URIs masked
      */
     static String oneLine(Throwable failure) {
         Throwable root = failure;
@@ -76,13 +79,26 @@ public class LogLines extends ConsoleHandler {
         String text = root == failure || root.getMessage() == null ? String.valueOf(failure.getMessage())
                 : failure.getMessage() + " (" + root.getMessage() + ")";
         StringBuilder line = new StringBuilder(text.length());
-        for (String part : text.split("\\R")) {
-            String trimmed = part.strip();
+        String[] parts = text.split("\\R");
+        for (int i = 0; i < parts.length; i++) {
+            String trimmed = parts[i].strip();
+            boolean location = LOCATION.matcher(trimmed).matches();
+            if (location) {
+                // a YAML error quotes the offending line under its location, then a caret: the location says where,
+                // and the quote (cut short by the parser) could show part of a secret
+                trimmed = trimmed.substring(0, trimmed.length() - 1);
+                for (int k = i + 1; k < parts.length && k <= i + 3; k++) {
+                    if (parts[k].strip().matches("\\^+")) {
+                        i = k;
+                        break;
+                    }
+                }
+            }
             if (!trimmed.isEmpty() && !trimmed.matches("\\^+")) {
                 line.append(line.length() == 0 ? "" : " ").append(trimmed);
             }
         }
-        return line.toString();
+        return io.nsqpush.push.Redaction.uri(line.toString());
     }
 
     /** @return slf4j's name for a java.util.logging level */

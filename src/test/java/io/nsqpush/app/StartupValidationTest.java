@@ -76,6 +76,7 @@ class StartupValidationTest {
     @CsvSource(delimiter = '|', value = {
         "'- route:\n    from:\n      uri: timer:x\n      steps:\n        - bogusStep: {}\n' | Invalid routes: Unknown node id: bogusStep in file:",
         "'- route:\n  from: [unclosed\n'                                                 | Invalid routes: ",
+        "'- route:\n    from:\n      uri: timer:x\n      steps:\n        - bogusStep: {uri: \"http://u:s3cr3t@h/x\"}\n' | Invalid routes: Unknown node id: bogusStep",
     })
     void aRouteFileThatCannotBeReadStopsStartupWithOneLineNamingTheFile(String yaml, String expected,
                                                                         @TempDir Path routes) throws Exception {
@@ -90,6 +91,7 @@ class StartupValidationTest {
         String line = errors.get(0).message();
         assertTrue(line.startsWith(expected) && line.contains("broken.yaml") && line.contains("line ")
                 && !line.contains("\n"), line);
+        assertTrue(!line.contains("s3cr") && !line.contains("{uri"), "the offending line is not quoted: " + line);
     }
 
     @org.junit.jupiter.api.Test
