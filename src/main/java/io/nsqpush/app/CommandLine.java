@@ -272,10 +272,10 @@ final class CommandLine {
     /** @return the flags and settings, for --help (from the same declarations as everything else) */
     static String help() {
         StringBuilder text = new StringBuilder();
-        text.append("Usage: java -jar nsq-push.jar [flags]\n\n")
+        text.append("Usage: ./nsq-push [flags]   (or: java -jar target/nsq-push.jar [flags])\n\n")
                 .append("Pushes every message of an NSQ topic's channel to HTTP endpoints. Reads ./application.properties"
-                        + " and ./routes/*.yaml;\nflags win over it, over -Dkey=value and environment variables (NSQ_TOPIC). Go syntax: -flag value, --flag=value; durations"
-                        + " like 500ms, 2s, 1m30s.\n\n")
+                        + " and ./routes/*.yaml;\nflags win over both, over -Dkey=value and over environment variables"
+                        + " (NSQ_TOPIC). Go syntax: -flag value,\n--flag=value; durations like 500ms, 2s, 1m30s.\n\n")
                 .append("nsq_to_http's flags (with them the defaults are nsq_to_http's: raw body, its content type,"
                         + " 20s timeout):\n");
         flagHelp(text, "--topic", "", "the topic to consume (nsq.topic)");
