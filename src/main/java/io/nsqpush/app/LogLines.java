@@ -1,5 +1,7 @@
 package io.nsqpush.app;
 
+import io.nsqpush.push.Redaction;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.LocalDateTime;
@@ -9,6 +11,7 @@ import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
+import java.util.regex.Pattern;
 
 /**
  * The bridge's log output (java.util.logging, named in logging.properties): one line per event on standard output,
@@ -18,7 +21,7 @@ public class LogLines extends ConsoleHandler {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
     /** Where a YAML parser says the problem is: {@code in file:routes/a.yaml, line 5, column 11:}. */
-    private static final java.util.regex.Pattern LOCATION = java.util.regex.Pattern.compile(
+    private static final Pattern LOCATION = Pattern.compile(
             ".*, line \\d+, column \\d+:");
 
     /**
@@ -98,7 +101,7 @@ public class LogLines extends ConsoleHandler {
                 line.append(line.length() == 0 ? "" : " ").append(trimmed);
             }
         }
-        return io.nsqpush.push.Redaction.uri(line.toString());
+        return Redaction.uri(line.toString());
     }
 
     /** @return slf4j's name for a java.util.logging level */

@@ -13,6 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -41,7 +44,6 @@ public final class NsqPushMain {
     /** The routes shipped in the jar, used when there is no routes directory (the jar run on its own, with flags). */
     static final String BUILT_IN_ROUTES = "classpath:io/nsqpush/routes/*.yaml";
 
-    /** Camel's settings that the bridge runs with unless application.properties or a flag says otherwise. */
     /**
      * The last segment (lower case, no dashes) of every key that holds a secret or a URL that may hold one: the
      * nsq: component's AUTH secret and store passwords, the signing secret, and the URLs and URIs (user-info,
@@ -51,6 +53,7 @@ public final class NsqPushMain {
     static final String SECRET_KEYWORDS = "authsecret,tlstruststorepassword,tlskeystorepassword,signingsecret,"
             + "url,uri,from";
 
+    /** Camel's settings that the bridge runs with unless application.properties or a flag says otherwise. */
     private static final Map<String, String> CAMEL_DEFAULTS = Map.ofEntries(
             Map.entry("camel.main.name", "nsq-push"),
             // what a user asked for goes first; Camel's summary of ~60 lines is a flag away
@@ -228,10 +231,10 @@ public final class NsqPushMain {
         if (number == 0) {
             return; // any free port
         }
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true);
-            probe.bind(new java.net.InetSocketAddress(host, number));
-        } catch (java.io.IOException e) {
+            probe.bind(new InetSocketAddress(host, number));
+        } catch (IOException e) {
             throw new InvalidValueException("camel.management.port", port, "cannot be listened on at " + host + " ("
                     + e.getMessage() + ")", "a free port, 0 for any, or camel.management.enabled=false");
         }

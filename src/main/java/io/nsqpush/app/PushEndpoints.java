@@ -13,6 +13,7 @@ import io.nsqpush.http.HttpSender;
 import io.nsqpush.http.HttpTarget;
 import io.nsqpush.push.CmqHeaders;
 import io.nsqpush.push.CmqRequestId;
+import io.nsqpush.push.DeadLetterRecord;
 import io.nsqpush.push.DeliveryFailedException;
 import io.nsqpush.push.DeliveryListener;
 import io.nsqpush.push.EndpointUrls;
@@ -35,8 +36,9 @@ import org.apache.camel.support.service.ServiceHelper;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 
@@ -54,15 +56,18 @@ import java.util.concurrent.ExecutorService;
  */
 public class PushEndpoints extends AsyncProcessorSupport implements CamelContextAware {
 
-    /** Exchange property: the URL of the last request (secrets masked), for the dead-letter line and record. */
-    public static final String ENDPOINT = "nsqPushEndpoint";
     /** Exchange property set when the endpoint took the message. */
     public static final String DELIVERED = "nsqPushDelivered";
 
     /** Beyond the requests' own deadlines: the route's steps and the dead-letter decision. */
     private static final long ATTEMPT_SLACK_MILLIS = 5_000;
-    private static final List<String> NOT_FORWARDED = List.of("host", "content-length", "connection",
-            "transfer-encoding", "keep-alive", "upgrade", "te", "trailer", "proxy-connection");
+    /** Hop-by-hop and framing headers the sender sets itself; looked up without case and without a copy. */
+    private static final Set<String> NOT_FORWARDED = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+
+    static {
+        NOT_FORWARDED.addAll(List.of("host", "content-length", "connection", "transfer-encoding", "keep-alive",
+                "upgrade", "te", "trailer", "proxy-connection"));
+    }
 
     private CamelContext camelContext;
     private String url = "";
@@ -152,7 +157,7 @@ public class PushEndpoints extends AsyncProcessorSupport implements CamelContext
         if (control != null && !control.mayDeliver()) {
             // paused: no request until the probe says the endpoint is back; the message is held meanwhile
             exchange.setException(new DeliveryFailedException(DeliveryFailedException.Kind.UNAVAILABLE, -1, 0,
-                    exchange.getProperty(ENDPOINT, "", String.class), "the subscription is paused", null));
+                    "the subscription is paused", null));
             callback.done(true);
             return true;
         }
@@ -187,7 +192,7 @@ public class PushEndpoints extends AsyncProcessorSupport implements CamelContext
                 in.setHeader(WebhookSigner.TIMESTAMP, timestamp);
                 in.setHeader(WebhookSigner.SIGNATURE, signer.sign(id, timestamp, sent == null ? new byte[0] : sent));
             }
-            exchange.setProperty(ENDPOINT, masked);
+            exchange.setProperty(DeadLetterRecord.ENDPOINT, masked); // the last URL tried, masked
             sender.send(http, method, path, headers -> forward(in, headers, get), sent)
                     .whenComplete((answer, error) -> {
                         judge(exchange, answer, error);
@@ -205,7 +210,7 @@ public class PushEndpoints extends AsyncProcessorSupport implements CamelContext
                 HttpFailure.Reason reason = cause instanceof HttpFailure http ? http.reason() : HttpFailure.Reason.CLOSED;
                 statusClass = reason == HttpFailure.Reason.DEADLINE ? "timeout"
                         : reason == HttpFailure.Reason.CONNECT ? "connect" : "other";
-                failure = new DeliveryFailedException(DeliveryFailedException.Kind.UNAVAILABLE, -1, 0, masked,
+                failure = new DeliveryFailedException(DeliveryFailedException.Kind.UNAVAILABLE, -1, 0,
                         cause.getMessage(), null);
             } else {
                 int status = answer.status();
@@ -214,7 +219,7 @@ public class PushEndpoints extends AsyncProcessorSupport implements CamelContext
                     failure = null;
                 } else {
                     failure = new DeliveryFailedException(policy.kind(status), status,
-                            policy.retryAfterMillis(status, answer.retryAfter(), System.currentTimeMillis()), masked,
+                            policy.retryAfterMillis(status, answer.retryAfter(), System.currentTimeMillis()),
                             "HTTP " + status + " " + HttpResponseStatus.valueOf(status).reasonPhrase(), null);
                 }
             }
@@ -245,8 +250,7 @@ public class PushEndpoints extends AsyncProcessorSupport implements CamelContext
             if (value == null || name.regionMatches(true, 0, "Camel", 0, 5) || name.startsWith("org.apache.camel")) {
                 continue;
             }
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (NOT_FORWARDED.contains(lower) || (get && lower.equals("content-type"))) {
+            if (NOT_FORWARDED.contains(name) || (get && name.equalsIgnoreCase("content-type"))) {
                 continue;
             }
             headers.set(name, value.toString());
@@ -283,7 +287,7 @@ public class PushEndpoints extends AsyncProcessorSupport implements CamelContext
                 }
                 if (tried + 1 < processors.length && elsewhere) {
                     exchange.setException(null);
-                    exchange.removeProperty(ENDPOINT);
+                    exchange.removeProperty(DeadLetterRecord.ENDPOINT);
                     attempt(exchange, callback, index, tried + 1);
                 } else {
                     callback.done(false);

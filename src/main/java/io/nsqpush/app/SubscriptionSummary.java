@@ -1,5 +1,6 @@
 package io.nsqpush.app;
 
+import io.nsqpush.component.RequeueBackoff;
 import io.nsqpush.config.Durations;
 import io.nsqpush.push.DeadLetterDestination;
 import io.nsqpush.push.EndpointUrls;
@@ -58,24 +59,43 @@ public class SubscriptionSummary extends RoutePolicySupport {
                 + ", then dead letter → " + deadLetters;
     }
 
-    /** @return e.g. {@code redeliveries 2 (500ms, 1s), then REQ 10s, 20s, 40s, 80s} */
+    /**
+     * @return e.g. {@code redeliveries 2 (500ms, 1s), then REQ 10s, 20s, 40s, 1m20s}; delays repeated at their cap are
+     *         written once with a count ({@code 15m ×60}), so that a large maxAttempts stays one short line
+     */
     String retryPlan() {
-        long count = Long.parseLong(redeliveries.trim());
-        List<String> delays = new ArrayList<>();
+        int count = Integer.parseInt(redeliveries.trim());
+        List<Long> delays = new ArrayList<>();
         long delay = Durations.parseMillis(redeliveryDelay);
-        for (long i = 0; i < count; i++) {
-            delays.add(Durations.format(delay));
+        for (int i = 0; i < count; i++) {
+            delays.add(delay);
             delay = Math.min(delay * 2, Settings.CAMEL_MAX_REDELIVERY_DELAY_MS);
         }
-        List<String> requeues = new ArrayList<>();
-        long requeue = Durations.parseMillis(requeueDelay);
-        long max = Durations.parseMillis(maxRequeueDelay);
+        // the consumer's own back-off, so that the line says what it will do
+        RequeueBackoff backoff = new RequeueBackoff(Durations.parseMillis(requeueDelay),
+                Durations.parseMillis(maxRequeueDelay));
+        List<Long> requeues = new ArrayList<>();
         for (int attempt = 1; attempt < Integer.parseInt(maxAttempts.trim()); attempt++) {
-            requeues.add(Durations.format(Math.min(requeue, max)));
-            requeue = Math.min(requeue * 2, max);
+            requeues.add(backoff.delayFor(attempt));
         }
-        return "redeliveries " + count + (delays.isEmpty() ? "" : " (" + String.join(", ", delays) + ")")
-                + (requeues.isEmpty() ? "" : ", then REQ " + String.join(", ", requeues));
+        return "redeliveries " + count + (delays.isEmpty() ? "" : " (" + sequence(delays) + ")")
+                + (requeues.isEmpty() ? "" : ", then REQ " + sequence(requeues));
+    }
+
+    /** @return the delays as durations, a run of equal ones at the end written once with its count */
+    private static String sequence(List<Long> delays) {
+        int repeated = 1;
+        while (repeated < delays.size()
+                && delays.get(delays.size() - 1 - repeated).equals(delays.get(delays.size() - 1))) {
+            repeated++;
+        }
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < delays.size() - repeated; i++) {
+            parts.add(Durations.format(delays.get(i)));
+        }
+        String last = Durations.format(delays.get(delays.size() - 1));
+        parts.add(repeated > 2 ? last + " ×" + repeated : repeated == 2 ? last + ", " + last : last);
+        return String.join(", ", parts);
     }
 
     public void setTopic(String topic) {

@@ -91,21 +91,17 @@ final class ConsumerFlow {
         } catch (RejectedExecutionException stopping) {
             // nsqd redelivers what we never answer, sooner if we say so
             delivery.message().requeue(0);
-            finished(delivery, false);
+            finished(delivery);
         } catch (Error e) {
             delivery.message().requeue(0);
-            finished(delivery, false);
+            finished(delivery);
             consumer.getExceptionHandler().handleException("Cannot hand NSQ message " + delivery.message().id()
                     + " to a worker", e);
         }
     }
 
-    /**
-     * A delivery is over and its message answered (or lost with its connection).
-     *
-     * @param ran whether the message went through the route (not skipped before it)
-     */
-    void finished(NsqDelivery delivery, boolean ran) {
+    /** A delivery is over and its message answered (or lost with its connection). */
+    void finished(NsqDelivery delivery) {
         outstanding.decrementAndGet();
         synchronized (this) {
             if (delivery == probe) {
@@ -122,12 +118,15 @@ final class ConsumerFlow {
     /** The exchange gave up on an unavailable downstream and the message is kept (see {@link NsqDelivery#hold()}). */
     void held(NsqDelivery delivery) {
         NsqDelivery again = null;
+        boolean giveBack = false;
         synchronized (this) {
             boolean wasProbe = delivery == probe;
             if (wasProbe) {
                 probe = null;
             }
-            if (backoff.isRunning() && !suspended) {
+            if (suspended) {
+                giveBack = true; // as suspend() does with what it found held: nothing waits out a shutdown
+            } else if (backoff.isRunning()) {
                 // resumed while this exchange was finishing: run it again at once
                 again = new NsqDelivery(consumer, this, delivery.message(), false);
             } else {
@@ -138,7 +137,10 @@ final class ConsumerFlow {
                 }
             }
         }
-        if (again != null) {
+        if (giveBack) {
+            delivery.message().requeue(0);
+            outstanding.decrementAndGet();
+        } else if (again != null) {
             dispatch(again);
         }
     }

@@ -207,9 +207,9 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         }
     }
 
-    /** Starts consuming from one more nsqd, unless already connected to it. */
+    /** Starts consuming from one more nsqd, unless already connected to it (a stopped connection does not count). */
     synchronized void connectTo(NsqAddress address, boolean configured) {
-        if (flow != null && connections.stream().noneMatch(c -> c.address().equals(address))) {
+        if (flow != null && connections.stream().noneMatch(c -> c.address().equals(address) && !c.isStopped())) {
             NsqConsumerConnection connection = new NsqConsumerConnection(this, address, configured, options,
                     getEndpoint().getComponent().connector(), scheduler);
             connections.add(connection);

@@ -61,6 +61,11 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         return configured;
     }
 
+    /** @return whether this connection is done for good (stopped, or lost after lookupd forgot its nsqd) */
+    boolean isStopped() {
+        return stopped;
+    }
+
     boolean isConnected() {
         NsqConnection c = connection;
         return c != null && c.isActive();

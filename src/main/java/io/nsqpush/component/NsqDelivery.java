@@ -44,13 +44,13 @@ final class NsqDelivery implements NsqMessageControl, SynchronizationVetoable {
     void run() {
         if (message.isAnswered()) {
             // its connection was lost while it waited: nsqd has requeued it, running it now would duplicate it
-            flow.finished(this, false);
+            flow.finished(this);
             return;
         }
         if (!consumer.isRunAllowed() || consumer.isSuspendingOrSuspended()) {
             // taken from nsqd just before RDY 0 reached it: give it back rather than start what shutdown may cut off
             message.requeue(0);
-            flow.finished(this, false);
+            flow.finished(this);
             return;
         }
         NsqConfiguration configuration = consumer.configuration();
@@ -61,7 +61,7 @@ final class NsqDelivery implements NsqMessageControl, SynchronizationVetoable {
             exchange = consumer.createExchange(false);
         } catch (RuntimeException e) {
             message.requeue(consumer.requeueDelay(message.attempts()));
-            flow.finished(this, false);
+            flow.finished(this);
             consumer.getExceptionHandler().handleException("Cannot create an exchange for NSQ message " + message.id(),
                     e);
             return;
@@ -123,7 +123,7 @@ final class NsqDelivery implements NsqMessageControl, SynchronizationVetoable {
             LOG.debug("Could not FIN {} on {}: connection lost, nsqd will redeliver it", message.id(),
                     consumer.subscription());
         }
-        flow.finished(this, true);
+        flow.finished(this);
     }
 
     // ------------------------------------------------------------------------------------- NsqMessageControl

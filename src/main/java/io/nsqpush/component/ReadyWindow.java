@@ -81,7 +81,19 @@ final class ReadyWindow {
         if (mode == Mode.PROBE) {
             boolean anyInFlight = orphans > 0 || links.stream().anyMatch(l -> l.inFlight() > 0);
             if (!anyInFlight) {
-                ready[Math.floorMod(cursor++, n)] = 1;
+                // the link already asked keeps the ask until its message comes (planning again moves nothing);
+                // a new ask waits until no lowered RDY may still bring a message
+                int asked = -1;
+                boolean settling = false;
+                for (int i = 0; i < n; i++) {
+                    asked = asked < 0 && links.get(i).ready() > 0 ? i : asked;
+                    settling |= links.get(i).reach() > links.get(i).ready();
+                }
+                if (asked >= 0) {
+                    ready[asked] = 1;
+                } else if (!settling) {
+                    ready[Math.floorMod(cursor++, n)] = 1;
+                }
             }
             return new Plan(ready, false);
         }

@@ -1,18 +1,18 @@
 package io.nsqpush.component;
 
 /** The REQ delay for a failed attempt: base × 2^(attempts−1), capped, never negative and never above nsqd's 1 h. */
-final class RequeueBackoff {
+public final class RequeueBackoff {
 
     private final long baseMillis;
     private final long maxMillis;
 
-    RequeueBackoff(long baseMillis, long maxMillis) {
+    public RequeueBackoff(long baseMillis, long maxMillis) {
         this.maxMillis = clamp(maxMillis, 0, NsqConfiguration.MAX_REQUEUE_DELAY_MS);
         this.baseMillis = clamp(baseMillis, 0, this.maxMillis);
     }
 
     /** @param attempts nsqd's attempts counter of the failed delivery, 1 on the first */
-    long delayFor(int attempts) {
+    public long delayFor(int attempts) {
         int doublings = Math.max(0, attempts - 1);
         if (baseMillis == 0) {
             return 0;

@@ -84,21 +84,14 @@ final class SubscriptionBackoff {
     }
 
     /**
-     * A message was delivered. While paused this shows the downstream answers again.
+     * A message was delivered, or the downstream answered and rejected it (a probe the endpoint refuses for its body
+     * shows the endpoint is back as well). While paused this shows the downstream answers again.
      *
      * @return {@link Change#RESUMED} when the subscription takes messages again
      */
     synchronized Change succeeded(long now) {
         failedSinceSuccess.clear();
         return state != State.RUNNING && now >= askedUntilNanos ? resume() : Change.NONE;
-    }
-
-    /**
-     * The probe ended otherwise than "unavailable" (e.g. the endpoint rejected that message with a 500): the
-     * downstream answers, so the subscription resumes and the message takes its usual course.
-     */
-    synchronized Change probeAnswered(long now) {
-        return state == State.PROBING && now >= askedUntilNanos ? resume() : Change.NONE;
     }
 
     /** @return true when it is time to probe: the state is then {@link State#PROBING} until the probe's outcome */

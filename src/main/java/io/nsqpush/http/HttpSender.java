@@ -132,11 +132,6 @@ public final class HttpSender implements AutoCloseable {
         });
     }
 
-    /** @return connections waiting in the pool, for metrics */
-    public int idleConnections() {
-        return idle.values().stream().mapToInt(Deque::size).sum();
-    }
-
     /** @return the group's event loop this thread is, or null */
     private EventLoop currentLoop() {
         for (io.netty.util.concurrent.EventExecutor executor : group) {
@@ -349,6 +344,9 @@ public final class HttpSender implements AutoCloseable {
             HttpHeaders h = request.headers();
             h.set(HttpHeaderNames.HOST, target.hostHeader());
             headers.accept(h);
+            if (target.authorization() != null && !h.contains(HttpHeaderNames.AUTHORIZATION)) {
+                h.set(HttpHeaderNames.AUTHORIZATION, target.authorization());
+            }
             if (body != null) {
                 h.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
             }

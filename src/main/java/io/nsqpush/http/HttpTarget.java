@@ -1,23 +1,26 @@
 package io.nsqpush.http;
 
-import io.netty.handler.ssl.SslContext;
-
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
 
 /**
  * Where requests go: an absolute http(s) URL taken apart once, so that sending a request parses nothing. The path and
- * query are kept exactly as written (a GET template's {@code %s} included).
+ * query are kept exactly as written (a GET template's {@code %s} included). User-info in the URL becomes Basic
+ * authentication, as Go's net/http (and so nsq_to_http) sends it.
  *
- * @param url          the URL as given (it may hold secrets: log it only through a mask)
- * @param secure       https
- * @param host         host name or IP literal, without brackets
- * @param port         the port, the scheme's default when the URL has none
- * @param hostHeader   the Host header: host, and the port when not the default
- * @param pathAndQuery the request-target in origin form, e.g. {@code /hooks/nsq?x=1}
+ * @param secure        https
+ * @param host          host name or IP literal, without brackets
+ * @param port          the port, the scheme's default when the URL has none
+ * @param hostHeader    the Host header: host, and the port when not the default
+ * @param pathAndQuery  the request-target in origin form, e.g. {@code /hooks/nsq?x=1}
+ * @param authorization the Authorization header from the URL's user-info ({@code Basic ...}), or null; a secret
  */
-public record HttpTarget(String url, boolean secure, String host, int port, String hostHeader, String pathAndQuery) {
+public record HttpTarget(boolean secure, String host, int port, String hostHeader, String pathAndQuery,
+                         String authorization) {
 
     /** @throws IllegalArgumentException when the URL is not an absolute http(s) URL with a host */
     public static HttpTarget parse(String url) {
@@ -27,7 +30,7 @@ public record HttpTarget(String url, boolean secure, String host, int port, Stri
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("not a URL: " + e.getMessage());
         }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
             throw new IllegalArgumentException("not an absolute http:// or https:// URL with a host");
         }
@@ -36,17 +39,25 @@ public record HttpTarget(String url, boolean secure, String host, int port, Stri
         String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1)
                 : uri.getHost();
         String hostHeader = uri.getHost() + (uri.getPort() > 0 && port != (secure ? 443 : 80) ? ":" + port : "");
-        // the raw path and query of the URL as written (the template's %s back in place)
-        int start = url.indexOf('/', url.indexOf("//") + 2);
-        String pathAndQuery = start < 0 ? "/" : url.substring(start);
+        // the raw path and query of the URL as written (the template's %s back in place): the authority ends at the
+        // first '/', '?' or '#' after "//"
+        int authority = url.indexOf("//") + 2;
+        int end = authority;
+        while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
+            end++;
+        }
+        String pathAndQuery = url.substring(end);
         int fragment = pathAndQuery.indexOf('#');
         if (fragment >= 0) {
             pathAndQuery = pathAndQuery.substring(0, fragment);
         }
-        if (pathAndQuery.startsWith("?")) {
+        if (!pathAndQuery.startsWith("/")) {
             pathAndQuery = "/" + pathAndQuery;
         }
-        return new HttpTarget(url, secure, host, port, hostHeader, pathAndQuery);
+        String userInfo = uri.getUserInfo(); // percent-decoded; "user" alone means an empty password, as in Go
+        String authorization = userInfo == null ? null : "Basic " + Base64.getEncoder().encodeToString(
+                (userInfo.contains(":") ? userInfo : userInfo + ":").getBytes(StandardCharsets.UTF_8));
+        return new HttpTarget(secure, host, port, hostHeader, pathAndQuery, authorization);
     }
 
     InetSocketAddress unresolved() {
@@ -58,7 +69,10 @@ public record HttpTarget(String url, boolean secure, String host, int port, Stri
         return (secure ? "https://" : "http://") + hostHeader + pathAndQuery;
     }
 
-    /** The TLS context for an https target (trust store and hostname verification), or null for http. */
-    record Tls(SslContext context) {
+    @Override
+    public String toString() {
+        // a record's toString would print the credentials
+        return (secure ? "https://" : "http://") + hostHeader + pathAndQuery
+                + (authorization == null ? "" : " (with Basic authentication)");
     }
 }

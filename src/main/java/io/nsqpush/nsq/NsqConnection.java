@@ -107,6 +107,9 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
         Channel ch = channel;
         int max = features == null ? count : features.maxRdyCount();
         int clamped = Math.max(0, Math.min(count, max));
+        if (clamped == readyCount) {
+            return; // nsqd has it already (a window above max_rdy_count asks for the cap again and again)
+        }
         readyCount = clamped;
         if (ch != null) {
             ch.writeAndFlush(NsqCommands.ready(ch.alloc(), clamped), ch.voidPromise());

@@ -22,21 +22,17 @@ public class DeliveryFailedException extends Exception {
     private final Kind kind;
     private final int status;
     private final long retryAfterMillis;
-    private final String endpoint;
 
     /**
      * @param status           the HTTP status, or -1 when no answer came
      * @param retryAfterMillis the pause the endpoint asked for (Retry-After, capped), 0 when none
-     * @param endpoint         the URL tried, secrets masked
      * @param reason           one line: {@code HTTP 503 Service Unavailable}, {@code connection refused}, ...
      */
-    public DeliveryFailedException(Kind kind, int status, long retryAfterMillis, String endpoint, String reason,
-                                   Throwable cause) {
+    public DeliveryFailedException(Kind kind, int status, long retryAfterMillis, String reason, Throwable cause) {
         super(reason, cause, false, false);
         this.kind = kind;
         this.status = status;
         this.retryAfterMillis = retryAfterMillis;
-        this.endpoint = endpoint;
     }
 
     public Kind kind() {
@@ -50,11 +46,6 @@ public class DeliveryFailedException extends Exception {
 
     public long retryAfterMillis() {
         return retryAfterMillis;
-    }
-
-    /** @return the URL tried, with its secrets masked */
-    public String endpoint() {
-        return endpoint;
     }
 
     /** @return the delivery failure in an exchange's exception or its causes, or null */

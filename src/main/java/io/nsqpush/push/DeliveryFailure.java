@@ -37,11 +37,9 @@ public class DeliveryFailure implements Processor {
             if (failure.status() > 0) {
                 exchange.setProperty(LAST_STATUS, failure.status());
             }
-            exchange.setProperty(LAST_ERROR, oneLine(failure.getMessage()));
-        } else if (caught != null) {
-            exchange.setProperty(LAST_ERROR, oneLine(caught.getClass().getSimpleName() + ": " + caught.getMessage()));
+            exchange.setProperty(LAST_ERROR, Redaction.message(failure.getMessage()));
         } else {
-            exchange.setProperty(LAST_ERROR, "unknown");
+            exchange.setProperty(LAST_ERROR, Redaction.failure(caught));
         }
         exchange.setProperty(BODY_EXCERPT, excerpt(exchange.getMessage().getBody(byte[].class)));
         exchange.setProperty(OUTCOME, decide(exchange, failure));
@@ -67,10 +65,6 @@ public class DeliveryFailure implements Processor {
         }
         String text = new String(body, 0, Math.min(body.length, EXCERPT_CHARS * 4), StandardCharsets.UTF_8);
         String cut = text.length() > EXCERPT_CHARS ? text.substring(0, EXCERPT_CHARS) + "…" : text;
-        return oneLine(cut);
-    }
-
-    private static String oneLine(String text) {
-        return text == null ? "" : text.replace("\r", "\\r").replace("\n", "\\n");
+        return Redaction.singleLine(cut);
     }
 }

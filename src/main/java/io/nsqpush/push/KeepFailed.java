@@ -14,7 +14,6 @@ public class KeepFailed implements Processor {
     @Override
     public void process(Exchange exchange) {
         Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        String message = caught == null ? "unknown" : caught.getClass().getSimpleName() + ": " + caught.getMessage();
-        exchange.setProperty(ERROR, Redaction.uri(message).replace("\r", "\\r").replace("\n", "\\n"));
+        exchange.setProperty(ERROR, Redaction.failure(caught));
     }
 }

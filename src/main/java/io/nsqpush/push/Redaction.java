@@ -20,13 +20,31 @@ public final class Redaction {
     private Redaction() {
     }
 
+    /**
+     * @return a failure for a log line or a record: {@code Type: message} on one line, secrets in any URI in it
+     *         masked; "unknown" for none
+     */
+    public static String failure(Throwable failure) {
+        return failure == null ? "unknown" : message(failure.getClass().getSimpleName() + ": " + failure.getMessage());
+    }
+
+    /** @return a message for a log line or a record: on one line, secrets in any URI in it masked */
+    public static String message(String text) {
+        return text == null ? "" : singleLine(uri(text));
+    }
+
+    /** @return the text with its line breaks escaped, so that it stays one log line */
+    public static String singleLine(String text) {
+        return text == null ? "" : text.replace("\r", "\\r").replace("\n", "\\n");
+    }
+
     /** @return the URI with every secret part replaced by {@value #MASK}; null stays null */
     public static String uri(String uri) {
         if (uri == null) {
             return null;
         }
         String masked = URISupport.sanitizeUri(uri);
-        masked = USER_INFO.matcher(masked).replaceFirst("$1" + MASK + "@");
+        masked = USER_INFO.matcher(masked).replaceAll("$1" + MASK + "@");
         return EXTRA.matcher(masked).replaceAll("$1=" + MASK);
     }
 }

@@ -1,6 +1,5 @@
 package io.nsqpush.push;
 
-import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -62,10 +61,5 @@ public final class ResponsePolicy {
             }
         }
         return Math.max(0, Math.min(millis, maxRetryAfterMillis));
-    }
-
-    /** @return e.g. {@code Duration} form of the cap, for messages */
-    public Duration maxRetryAfter() {
-        return Duration.ofMillis(maxRetryAfterMillis);
     }
 }

@@ -1,5 +1,6 @@
 package io.nsqpush.app;
 
+import io.nsqpush.testsupport.Ports;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
@@ -67,7 +68,7 @@ final class Bridge implements AutoCloseable {
         Map<String, String> all = new HashMap<>();
         all.put("routes.directory", routes.toString());
         all.put("camel.management.host", "127.0.0.1");
-        all.put("camel.management.port", String.valueOf(freePort()));
+        all.put("camel.management.port", String.valueOf(Ports.free()));
         all.putAll(overrides);
         Main main = NsqPushMain.create(defaults, all);
         main.start();
@@ -80,11 +81,6 @@ final class Bridge implements AutoCloseable {
                 .resolveProperty("camel.management.port").orElseThrow();
     }
 
-    static int freePort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     CamelContext context() {
         return main.getCamelContext();

@@ -1,6 +1,7 @@
 package io.nsqpush.app;
 
 import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.Ports;
 import io.nsqpush.testsupport.TestCertificates;
 import io.nsqpush.testsupport.TestEndpoint;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class NsqPushJarIT {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         if (properties.stream().noneMatch(p -> p.startsWith("-Dcamel.management."))) {
             // the management server as configured, on a port of its own: 9876 may be taken on this machine
-            command.add("-Dcamel.management.port=" + freePort());
+            command.add("-Dcamel.management.port=" + Ports.free());
         }
         command.addAll(properties);
         command.add("-jar");
@@ -54,11 +55,6 @@ class NsqPushJarIT {
         return builder.start();
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     @Test
     void aBadSettingEndsTheJarWithExitCode2AndOneLine() throws Exception {

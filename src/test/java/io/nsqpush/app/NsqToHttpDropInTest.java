@@ -66,6 +66,19 @@ class NsqToHttpDropInTest {
     }
 
     @Test
+    void userInfoInThePostUrlIsSentAsBasicAuthenticationAsNsqToHttpDoes() throws Exception {
+        TestEndpoint endpoint = endpoint();
+        bridge = Bridge.withFlags("--topic=test", "--post=" + endpoint.url("/in").replace("http://",
+                "http://hook:s3cret@"), "--nsqd-tcp-address=" + nsqd.address());
+        awaitSubscribed("nsq_to_http");
+        String id = nsqd.publish("test", "with credentials");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> nsqd.finCount("test", "nsq_to_http") == 1);
+        assertEquals("Basic " + java.util.Base64.getEncoder().encodeToString("hook:s3cret".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)), endpoint.requestsFor(id).get(0).header("authorization"));
+    }
+
+    @Test
     void getPutsTheEscapedBodyWhereTheUrlSaysPercentS() throws Exception {
         TestEndpoint endpoint = endpoint();
         bridge = Bridge.withFlags("--topic=test", "--get=" + endpoint.url("/hook?m=%s&src=nsq"),

@@ -3,10 +3,13 @@ package io.nsqpush.app;
 import io.nsqpush.testsupport.CapturedLogs;
 import io.nsqpush.testsupport.CapturedLogs.Level;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -94,10 +97,9 @@ class StartupValidationTest {
         assertTrue(!line.contains("s3cr") && !line.contains("{uri"), "the offending line is not quoted: " + line);
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void aManagementPortInUseStopsStartupWithOneLineNamingIt() throws Exception {
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
-                java.net.InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             String port = String.valueOf(taken.getLocalPort());
             int exitCode = NsqPushMain.run(new String[0], Map.of("routes.reload-enabled", "false",
                     "camel.management.enabled", "true", "camel.management.host", "127.0.0.1",

@@ -3,10 +3,10 @@ package io.nsqpush.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nsqpush.bench.Results.Target;
+import io.nsqpush.testsupport.Ports;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -276,7 +276,7 @@ public final class Benchmark {
                     "--nsq.nsqd-tcp-addresses=" + nsqd, "--nsq.max-in-flight=" + MAX_IN_FLIGHT,
                     "--push.url=" + endpoint + "/push", "--push.format=" + pushFormat, "--status.interval=0",
                     "--routes.reload-enabled=false", "--camel.management.host=127.0.0.1",
-                    "--camel.management.port=" + freePort()));
+                    "--camel.management.port=" + Ports.free()));
         }
         commands.put(bridge, (environment.isEmpty() || environment.get("JAVA_OPTS").isEmpty() ? ""
                 : "JAVA_OPTS=\"" + environment.get("JAVA_OPTS") + "\" ") + String.join(" ", command));
@@ -298,8 +298,8 @@ public final class Benchmark {
             nsqdKind = "the test nsqd in its own JVM: no nsqd on PATH";
             return;
         }
-        int tcpPort = freePort();
-        int httpPort = freePort();
+        int tcpPort = Ports.free();
+        int httpPort = Ports.free();
         // a backlog that fits --mem-queue-size never touches the disk: the bridges are measured, not nsqd's disk
         List<String> command = List.of("nsqd", "--tcp-address=127.0.0.1:" + tcpPort,
                 "--http-address=127.0.0.1:" + httpPort, "--data-path=" + processes.tempDirectory("bench-nsqd-"),
@@ -431,9 +431,4 @@ public final class Benchmark {
         return Integer.parseInt(env(name, String.valueOf(fallback)));
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,6 +1,7 @@
 package io.nsqpush.build;
 
 import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.Ports;
 import io.nsqpush.testsupport.TestEndpoint;
 
 import java.io.File;
@@ -33,7 +34,7 @@ public final class CdsTraining {
         try (TestNsqd nsqd = TestNsqd.start(); TestEndpoint endpoint = TestEndpoint.start()) {
             // the 3rd request fails once (redelivery); "dead" always fails (requeue, then a dead letter)
             endpoint.answer(n -> n == 2 || endpoint.requests().get(n).bodyUtf8().contains("dead") ? 500 : 200);
-            int port = freePort();
+            int port = Ports.free();
             Process bridge = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                             .toString(), "-XX:ArchiveClassesAtExit=" + archive, "-XX:+UseSerialGC", "-jar",
                     jar.toString(), "--nsq.topic=cds", "--nsq.nsqd-tcp-addresses=" + nsqd.address(),
@@ -79,9 +80,4 @@ public final class CdsTraining {
                 });
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -119,6 +119,13 @@ class ReadyWindowTest {
         List<Link> links = List.of(idle(), idle(), idle());
         assertArrayEquals(new int[] {1, 0, 0}, window.plan(links, 0, Mode.PROBE, 0).ready());
         assertArrayEquals(new int[] {0, 1, 0}, window.plan(links, 0, Mode.PROBE, 0).ready());
+        // planned again before a message came (every tick): the ask stays where it is, no RDY moves
+        assertArrayEquals(new int[] {0, 1, 0}, window.plan(List.of(idle(), new Link(0, 1, 0), idle()), 0,
+                Mode.PROBE, 0).ready());
+        // a link that was just lowered may still bring a message: no new ask until it settles
+        assertArrayEquals(new int[] {0, 0, 0}, window.plan(List.of(new Link(0, 0, 3, 0), idle(), idle()), 0,
+                Mode.PROBE, 0).ready());
+        assertArrayEquals(new int[] {0, 0, 1}, window.plan(links, 0, Mode.PROBE, 0).ready());
         // while a message is in flight no more is asked for
         assertArrayEquals(new int[] {0, 0, 0}, window.plan(List.of(new Link(1, 0, 0), idle(), idle()), 0, Mode.PROBE, 0)
                 .ready());

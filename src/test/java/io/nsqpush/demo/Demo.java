@@ -2,10 +2,9 @@ package io.nsqpush.demo;
 
 import io.nsqpush.app.NsqPushMain;
 import io.nsqpush.testnsqd.TestNsqd;
+import io.nsqpush.testsupport.Ports;
 import org.apache.camel.main.Main;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -24,7 +23,7 @@ public final class Demo {
 
     public static void main(String[] args) throws Exception {
         try (TestNsqd nsqd = TestNsqd.start()) {
-            int httpPort = freePort();
+            int httpPort = Ports.free();
             say("test nsqd listening on " + nsqd.address() + "; sample receiver on http://127.0.0.1:" + httpPort);
             Main bridge = NsqPushMain.create(Map.of(), Map.ofEntries(
                     Map.entry("nsq.topic", TOPIC),
@@ -77,9 +76,4 @@ public final class Demo {
         return condition.getAsBoolean();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }
