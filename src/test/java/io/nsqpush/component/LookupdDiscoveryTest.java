@@ -65,7 +65,9 @@ class LookupdDiscoveryTest extends NsqTestSupport {
         start(new RouteBuilder() {
             @Override
             public void configure() {
-                from("nsq:disc?channel=c&maxInFlight=10&lookupdPollInterval=1000&lookupd=" + lookupdAddress)
+                // reconnects 50-100 ms apart: one to a forgotten nsqd would surely fall inside the 3 s watched below
+                from("nsq:disc?channel=c&maxInFlight=10&lookupdPollInterval=1000&reconnectDelay=50"
+                        + "&maxReconnectDelay=100&lookupd=" + lookupdAddress)
                         .routeId("discovering").process(LookupdDiscoveryTest.this::record);
             }
         });

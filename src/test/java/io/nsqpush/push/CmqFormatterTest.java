@@ -171,6 +171,10 @@ class CmqFormatterTest {
         Exchange exchange = message("x".getBytes(StandardCharsets.UTF_8));
 
         formatter.process(exchange);
+        assertEquals(ID, exchange.getIn().getHeader(CmqHeaders.MESSAGE_ID));
+        // formatted again (the message comes back after a REQ): the same id, still no request id
+        exchange.getIn().setBody("x".getBytes(StandardCharsets.UTF_8));
+        formatter.process(exchange);
 
         assertEquals(ID, exchange.getIn().getHeader(CmqHeaders.MESSAGE_ID));
         assertNull(exchange.getIn().getHeader(CmqHeaders.REQUEST_ID), "set per HTTP request by the delivery step");
