@@ -1,6 +1,7 @@
 package io.nsqpush.app;
 
-import io.nsqpush.component.NsqOptions;
+import io.nsqpush.component.NsqConfiguration;
+import io.nsqpush.config.Options;
 import io.nsqpush.config.InvalidValueException;
 import io.nsqpush.config.Range;
 
@@ -186,7 +187,7 @@ final class CommandLine {
 
     private static void checkComponentOption(String flag, String key, String value) {
         String option = camelCase(key.substring("camel.component.nsq.".length()));
-        NsqOptions.Option declared = NsqOptions.get(option);
+        Options.Option declared = NsqConfiguration.OPTIONS.get(option);
         if (declared.range().isPresent()) {
             declared.range().get().parse(flag, value);
         } else if (declared.field().getType() == boolean.class

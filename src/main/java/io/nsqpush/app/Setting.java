@@ -1,6 +1,7 @@
 package io.nsqpush.app;
 
-import io.nsqpush.component.NsqOptions;
+import io.nsqpush.component.NsqConfiguration;
+import io.nsqpush.config.Options;
 import io.nsqpush.config.InvalidValueException;
 import io.nsqpush.config.Range;
 
@@ -90,7 +91,7 @@ public record Setting(String key, String parameter, String defaultValue, String 
      * option's own (declared on NsqConfiguration), so the two can never disagree.
      */
     static Setting nsqOption(String key, String parameter, String option) {
-        NsqOptions.Option declared = NsqOptions.get(option);
+        Options.Option declared = NsqConfiguration.OPTIONS.get(option);
         Optional<Range> range = declared.range();
         String allowed = range.map(Range::shortText).orElse("any text");
         Parser parser = range.<Parser>map(r -> r::parse).orElse((name, text) -> text);

@@ -31,7 +31,7 @@ public class NsqComponent extends HealthCheckComponent {
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
         NsqConfiguration endpointConfiguration = configuration.copy();
         endpointConfiguration.setTopic(remaining);
-        NsqOptions.parseTexts(parameters);
+        NsqConfiguration.OPTIONS.parseTexts(parameters);
         NsqEndpoint endpoint = new NsqEndpoint(uri, this, endpointConfiguration);
         setProperties(endpoint, parameters);
         return endpoint;

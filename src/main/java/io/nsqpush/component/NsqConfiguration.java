@@ -6,6 +6,8 @@ import io.nsqpush.nsq.NsqClientOptions;
 import io.nsqpush.nsq.NsqCompression;
 import io.nsqpush.nsq.NsqLookupd;
 import io.nsqpush.nsq.NsqNames;
+import io.nsqpush.config.OptionRange;
+import io.nsqpush.config.Options;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriParam;
@@ -20,11 +22,14 @@ import java.util.List;
 /**
  * Every option of an {@code nsq:} endpoint; the component holds one as the default for its endpoints. Each option's
  * default is declared once, in its {@code @UriParam} (the generated metadata, the README table and the field's initial
- * value all come from there, see {@link NsqOptions}), and the allowed range of a number or duration in its
+ * value all come from there, see {@link Options}), and the allowed range of a number or duration in its
  * {@link OptionRange}. Durations are kept in milliseconds and written as {@code 250ms}, {@code 15s}, {@code 1m30s}.
  */
 @UriParams
 public class NsqConfiguration implements Cloneable {
+
+    /** The declarations below, read once. */
+    public static final Options OPTIONS = Options.of(NsqConfiguration.class);
 
     /** nsqd refuses a REQ or DPUB delay above its --max-req-timeout, 1 h by default. */
     public static final long MAX_REQUEUE_DELAY_MS = 3_600_000L;
@@ -155,7 +160,7 @@ public class NsqConfiguration implements Cloneable {
     private int deflateLevel;
 
     public NsqConfiguration() {
-        NsqOptions.applyDefaults(this);
+        OPTIONS.applyDefaults(this);
     }
 
     /** @return the nsqd addresses configured by hand: servers, or localhost:4150 when neither servers nor lookupd is set */
@@ -187,7 +192,7 @@ public class NsqConfiguration implements Cloneable {
             }
         }
         NsqCompression.parse(compression);
-        NsqOptions.checkRanges(this, false);
+        OPTIONS.checkRanges(this, o -> !o.label().contains("consumer"));
     }
 
     /** Checks what a consumer needs on top of {@link #validate()}. */
@@ -197,10 +202,10 @@ public class NsqConfiguration implements Cloneable {
                     + topic);
         }
         NsqNames.require("channel", channel);
-        NsqOptions.checkRanges(this, true);
-        NsqOptions.checkOrder("maxRequeueDelay", maxRequeueDelay, "requeueDelay", requeueDelay);
-        NsqOptions.checkOrder("maxReconnectDelay", maxReconnectDelay, "reconnectDelay", reconnectDelay);
-        NsqOptions.checkOrder("maxBackoffDelay", maxBackoffDelay, "backoffDelay", backoffDelay);
+        OPTIONS.checkRanges(this, o -> true);
+        OPTIONS.checkOrder(this, "maxRequeueDelay", "requeueDelay");
+        OPTIONS.checkOrder(this, "maxReconnectDelay", "reconnectDelay");
+        OPTIONS.checkOrder(this, "maxBackoffDelay", "backoffDelay");
     }
 
     /** @return what the protocol client needs to IDENTIFY */

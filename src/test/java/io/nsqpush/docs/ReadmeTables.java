@@ -1,7 +1,8 @@
 package io.nsqpush.docs;
 
 import io.nsqpush.app.Settings;
-import io.nsqpush.component.NsqOptions;
+import io.nsqpush.component.NsqConfiguration;
+import io.nsqpush.config.Options;
 import io.nsqpush.config.Range;
 import org.apache.camel.spi.UriParam;
 
@@ -12,7 +13,7 @@ import java.util.stream.Collectors;
 
 /**
  * Renders the README's two option tables from the declarations ({@link Settings#ALL}, and NsqConfiguration's
- * {@code @UriParam}s through {@link NsqOptions}), so that the README cannot drift from the code. Each table lives
+ * {@code @UriParam}s through {@link Options}), so that the README cannot drift from the code. Each table lives
  * between {@code <!-- generated:NAME -->} and {@code <!-- /generated:NAME -->}.
  * <p>
  * {@code main} runs in the build (pom.xml, phase process-test-classes): a README whose tables differ from a fresh
@@ -69,14 +70,14 @@ public final class ReadmeTables {
 
     static String nsqOptionsTable() {
         return "| option | default | allowed | group | description |\n|---|---|---|---|---|\n"
-                + NsqOptions.all().values().stream().map(o -> row(code(o.name()),
+                + NsqConfiguration.OPTIONS.all().values().stream().map(o -> row(code(o.name()),
                         o.secret() ? SECRET : code(o.defaultValue()), text(allowed(o)),
                         o.label().isEmpty() ? "common" : o.label().replace(",", ", "), text(o.description())))
                 .collect(Collectors.joining());
     }
 
     /** The declared range, else the declared choices (enums, booleans); {@code —} for free text. */
-    private static String allowed(NsqOptions.Option option) {
+    private static String allowed(Options.Option option) {
         if (option.range().isPresent()) {
             return option.range().map(Range::shortText).get();
         }

@@ -1,4 +1,4 @@
-package io.nsqpush.component;
+package io.nsqpush.config;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -6,9 +6,9 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * The allowed values of a numeric or duration option of {@link NsqConfiguration}, next to its default, as go-nsq's
+ * The allowed values of a numeric or duration option of a component's {@code @UriParams} class, next to its default, as go-nsq's
  * config struct tags declare them: validation, the README's option table and the bridge's settings all read it from
- * here (see {@link NsqOptions}).
+ * here (see {@link Options}).
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.FIELD)
