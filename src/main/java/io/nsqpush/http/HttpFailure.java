@@ -16,7 +16,11 @@ public class HttpFailure extends IOException {
         /** TLS failed (certificate, handshake). */
         TLS,
         /** The proxy refused or failed. */
-        PROXY
+        PROXY,
+        /** The answer could not be read as HTTP: bytes that are not HTTP, headers over the limit. */
+        PROTOCOL,
+        /** No connection to the host became free in time: every one the per-host cap allows was busy. */
+        QUEUE
     }
 
     private final Reason reason;
