@@ -49,6 +49,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "connectTimeout": getOrCreateConfiguration(target).setConnectTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "deflatelevel":
         case "deflateLevel": getOrCreateConfiguration(target).setDeflateLevel(property(camelContext, int.class, value)); return true;
+        case "eventloopgroup":
+        case "eventLoopGroup": target.setEventLoopGroup(property(camelContext, io.netty.channel.EventLoopGroup.class, value)); return true;
         case "healthcheckconsumerenabled":
         case "healthCheckConsumerEnabled": target.setHealthCheckConsumerEnabled(property(camelContext, boolean.class, value)); return true;
         case "healthcheckproducerenabled":
@@ -104,6 +106,11 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
     }
 
     @Override
+    public String[] getAutowiredNames() {
+        return new String[]{"eventLoopGroup"};
+    }
+
+    @Override
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "authsecret":
@@ -125,6 +132,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "connectTimeout": return long.class;
         case "deflatelevel":
         case "deflateLevel": return int.class;
+        case "eventloopgroup":
+        case "eventLoopGroup": return io.netty.channel.EventLoopGroup.class;
         case "healthcheckconsumerenabled":
         case "healthCheckConsumerEnabled": return boolean.class;
         case "healthcheckproducerenabled":
@@ -202,6 +211,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "connectTimeout": return getOrCreateConfiguration(target).getConnectTimeout();
         case "deflatelevel":
         case "deflateLevel": return getOrCreateConfiguration(target).getDeflateLevel();
+        case "eventloopgroup":
+        case "eventLoopGroup": return target.getEventLoopGroup();
         case "healthcheckconsumerenabled":
         case "healthCheckConsumerEnabled": return target.isHealthCheckConsumerEnabled();
         case "healthcheckproducerenabled":

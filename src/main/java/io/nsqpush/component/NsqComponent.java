@@ -20,11 +20,17 @@ public class NsqComponent extends HealthCheckComponent {
 
     @Metadata(label = "advanced", description = "Netty I/O threads shared by every nsqd connection of this component"
             + " (default: 2, or 1 on a single core); they only decode frames and write commands, never process messages")
+    @io.nsqpush.config.OptionRange(min = "1", max = "256")
     private int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
+
+    @Metadata(label = "advanced", autowired = true, description = "Netty event loops to share with other I/O of the"
+            + " application (the push: component's HTTP client), so that a message runs on the thread that received"
+            + " it from end to end; default: the component's own (ioThreads)")
+    private EventLoopGroup eventLoopGroup;
 
     private ExecutorService ioExecutor;
     private ExecutorService dnsExecutor;
-    private EventLoopGroup eventLoopGroup;
+    private EventLoopGroup ownLoops;
     private NsqConnector connector;
 
     @Override
@@ -55,36 +61,43 @@ public class NsqComponent extends HealthCheckComponent {
         this.ioThreads = ioThreads;
     }
 
-    /**
-     * @return the component's Netty event loops, for other I/O of the application to share (HTTP delivery), so that
-     *         the bridge has one small set of I/O threads
-     */
-    public synchronized EventLoopGroup eventLoops() {
-        connector();
+    public EventLoopGroup getEventLoopGroup() {
         return eventLoopGroup;
+    }
+
+    /** Netty event loops shared with other I/O of the application; the application starts and stops them. */
+    public void setEventLoopGroup(EventLoopGroup eventLoopGroup) {
+        this.eventLoopGroup = eventLoopGroup;
     }
 
     /** @return the connector on this component's event loops, started with the component */
     synchronized NsqConnector connector() {
         if (connector == null) {
-            // Netty starts one long-lived thread per event loop through this executor: Camel names and tracks them
-            ioExecutor = getCamelContext().getExecutorServiceManager().newThreadPool(this, "NsqIO", ioThreads, ioThreads);
-            eventLoopGroup = new NioEventLoopGroup(ioThreads, ioExecutor);
+            EventLoopGroup loops = eventLoopGroup;
+            if (loops == null) {
+                // Netty starts one long-lived thread per event loop through this executor: Camel names and tracks them
+                ioExecutor = getCamelContext().getExecutorServiceManager().newThreadPool(this, "NsqIO", ioThreads,
+                        ioThreads);
+                ownLoops = new NioEventLoopGroup(ioThreads, ioExecutor);
+                loops = ownLoops;
+            }
             // DNS may block: resolved on threads of their own, never on the event loop
             dnsExecutor = getCamelContext().getExecutorServiceManager().newCachedThreadPool(this, "NsqDns");
-            connector = new NsqConnector(eventLoopGroup, dnsExecutor);
+            connector = new NsqConnector(loops, dnsExecutor);
         }
         return connector;
     }
 
     @Override
     protected synchronized void doStop() throws Exception {
-        if (eventLoopGroup != null) {
-            eventLoopGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-            getCamelContext().getExecutorServiceManager().shutdown(ioExecutor);
+        if (connector != null) {
+            if (ownLoops != null) {
+                ownLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+                getCamelContext().getExecutorServiceManager().shutdown(ioExecutor);
+                ownLoops = null;
+                ioExecutor = null;
+            }
             getCamelContext().getExecutorServiceManager().shutdownNow(dnsExecutor);
-            eventLoopGroup = null;
-            ioExecutor = null;
             connector = null;
         }
         super.doStop();

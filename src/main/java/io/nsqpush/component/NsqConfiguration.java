@@ -53,8 +53,8 @@ public class NsqConfiguration implements Cloneable {
               description = "How often lookupd is polled for the topic's producers, with up to 30% jitter")
     @OptionRange(min = "1s", max = "1d")
     private long lookupdPollInterval;
-    @UriParam(label = "consumer", description = "The channel to consume (required to consume); every channel gets"
-            + " its own copy of each message")
+    @UriParam(label = "consumer", defaultValue = "nsq-push", description = "The channel to consume: every channel"
+            + " gets its own copy of each message; consumers on one channel share its messages")
     private String channel;
     @UriParam(label = "consumer", defaultValue = "200", description = "Messages processed at once over all nsqd"
             + " connections: RDY is split across them and the sum of their windows never exceeds it")

@@ -2,6 +2,7 @@ package io.nsqpush.push;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.nsqpush.component.NsqConstants;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -15,12 +16,11 @@ import java.util.Base64;
  * Replaces the body with the dead-letter record, a JSON document that holds everything needed to replay the message to
  * its topic: {@code topic, channel, msgId, attempts, publishTime (ms), deadTime (ms), endpoint, lastStatus, lastError,
  * body, bodyEncoding} where body is the original body as UTF-8 text, or base64 when it is not valid UTF-8.
- * Runs after {@link DeliveryFailure}; expects the original message (the dead-letter channel's useOriginalMessage).
+ * Runs after {@link DeliveryFailure}, on the body as consumed ({@code push:} leaves the exchange's body as it is;
+ * a route that transforms it before sending sets its dead-letter channel's useOriginalBody).
  */
 public class DeadLetterRecord implements Processor {
 
-    /** Exchange property the push route sets to the endpoint URL. */
-    public static final String ENDPOINT = "nsqPushEndpoint";
     private static final JsonFactory JSON = new JsonFactory();
 
     @Override
@@ -34,20 +34,20 @@ public class DeadLetterRecord implements Processor {
         ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 512);
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.writeStartObject();
-            json.writeStringField("topic", message.getHeader(CmqHeaders.NSQ_TOPIC, String.class));
-            json.writeStringField("channel", message.getHeader(CmqHeaders.NSQ_CHANNEL, String.class));
-            json.writeStringField("msgId", message.getHeader(CmqHeaders.NSQ_MESSAGE_ID, String.class));
-            json.writeNumberField("attempts", message.getHeader(CmqHeaders.NSQ_ATTEMPTS, 0, Integer.class));
-            json.writeNumberField("publishTime", message.getHeader(CmqHeaders.NSQ_TIMESTAMP, 0L, Long.class));
+            json.writeStringField("topic", message.getHeader(NsqConstants.TOPIC, String.class));
+            json.writeStringField("channel", message.getHeader(NsqConstants.CHANNEL, String.class));
+            json.writeStringField("msgId", message.getHeader(NsqConstants.MESSAGE_ID, String.class));
+            json.writeNumberField("attempts", message.getHeader(NsqConstants.ATTEMPTS, 0, Integer.class));
+            json.writeNumberField("publishTime", message.getHeader(NsqConstants.TIMESTAMP, 0L, Long.class));
             json.writeNumberField("deadTime", System.currentTimeMillis());
-            json.writeStringField("endpoint", exchange.getProperty(ENDPOINT, String.class));
-            Integer status = exchange.getProperty(DeliveryFailure.LAST_STATUS, Integer.class);
+            json.writeStringField("endpoint", exchange.getProperty(PushConstants.ENDPOINT, String.class));
+            Integer status = exchange.getProperty(PushConstants.LAST_STATUS, Integer.class);
             if (status == null) {
                 json.writeNullField("lastStatus");
             } else {
                 json.writeNumberField("lastStatus", status);
             }
-            json.writeStringField("lastError", exchange.getProperty(DeliveryFailure.LAST_ERROR, String.class));
+            json.writeStringField("lastError", exchange.getProperty(PushConstants.LAST_ERROR, String.class));
             json.writeStringField("body", text != null ? text : Base64.getEncoder().encodeToString(body));
             json.writeStringField("bodyEncoding", text != null ? "utf-8" : "base64");
             json.writeEndObject();

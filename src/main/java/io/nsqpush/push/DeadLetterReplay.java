@@ -50,7 +50,7 @@ public class DeadLetterReplay implements Processor {
                     : "\"" + excerpt(topic) + "\" is not a topic to publish to: allowed 1-64 characters of"
                     + " [.a-zA-Z0-9_-], not #ephemeral"));
         }
-        if (topic.equals(message.getHeader(CmqHeaders.NSQ_TOPIC, String.class))) {
+        if (topic.equals(message.getHeader(io.nsqpush.component.NsqConstants.TOPIC, String.class))) {
             throw new InvalidRecordException(which + "topic \"" + topic + "\" is the one replay reads from: the"
                     + " message would come back forever");
         }

@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The dead-letter route's first word on a failed delivery attempt: what failed, for its log line and record
- * ({@value #LAST_STATUS}, {@value #LAST_ERROR}, {@value #BODY_EXCERPT}), and what happens to the message now
- * ({@value #OUTCOME}):
+ * ({@value PushConstants#LAST_STATUS}, {@value PushConstants#LAST_ERROR}, {@value PushConstants#BODY_EXCERPT}),
+ * and what happens to the message now ({@value PushConstants#OUTCOME}):
  * <ul>
  *   <li>{@link Outcome#HELD}: the endpoint is away and the subscription is paused; the consumer keeps the message
  *   unanswered and sends it again when the endpoint answers (no attempt spent, never dead-lettered for an outage);</li>
@@ -20,10 +20,6 @@ import java.nio.charset.StandardCharsets;
  */
 public class DeliveryFailure implements Processor {
 
-    public static final String LAST_STATUS = "nsqPushLastStatus";
-    public static final String LAST_ERROR = "nsqPushLastError";
-    public static final String BODY_EXCERPT = "nsqPushBodyExcerpt";
-    public static final String OUTCOME = "nsqPushOutcome";
     static final int EXCERPT_CHARS = 80;
 
     /** What happens to a message whose attempt failed. */
@@ -35,14 +31,14 @@ public class DeliveryFailure implements Processor {
         DeliveryFailedException failure = DeliveryFailedException.in(caught);
         if (failure != null) {
             if (failure.status() > 0) {
-                exchange.setProperty(LAST_STATUS, failure.status());
+                exchange.setProperty(PushConstants.LAST_STATUS, failure.status());
             }
-            exchange.setProperty(LAST_ERROR, Redaction.message(failure.getMessage()));
+            exchange.setProperty(PushConstants.LAST_ERROR, Redaction.message(failure.getMessage()));
         } else {
-            exchange.setProperty(LAST_ERROR, Redaction.failure(caught));
+            exchange.setProperty(PushConstants.LAST_ERROR, Redaction.failure(caught));
         }
-        exchange.setProperty(BODY_EXCERPT, excerpt(exchange.getMessage().getBody(byte[].class)));
-        exchange.setProperty(OUTCOME, decide(exchange, failure));
+        exchange.setProperty(PushConstants.BODY_EXCERPT, excerpt(exchange.getMessage().getBody(byte[].class)));
+        exchange.setProperty(PushConstants.OUTCOME, decide(exchange, failure));
     }
 
     private static Outcome decide(Exchange exchange, DeliveryFailedException failure) {

@@ -9,11 +9,9 @@ import org.apache.camel.Processor;
  */
 public class KeepFailed implements Processor {
 
-    public static final String ERROR = "nsqPushKeepError";
-
     @Override
     public void process(Exchange exchange) {
         Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        exchange.setProperty(ERROR, Redaction.failure(caught));
+        exchange.setProperty(PushConstants.KEEP_ERROR, Redaction.failure(caught));
     }
 }

@@ -62,6 +62,18 @@ public final class WebhookSigner {
         return "v1," + Base64.getEncoder().encodeToString(digest);
     }
 
+    /** @param body the request body as sent, or null for none; its reader index is left as it is */
+    public String sign(String id, long timestampSeconds, io.netty.buffer.ByteBuf body) {
+        Mac mac = macs.get();
+        mac.update((id + "." + timestampSeconds + ".").getBytes(StandardCharsets.UTF_8));
+        if (body != null) {
+            for (java.nio.ByteBuffer part : body.nioBuffers()) {
+                mac.update(part);
+            }
+        }
+        return "v1," + Base64.getEncoder().encodeToString(mac.doFinal());
+    }
+
     private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

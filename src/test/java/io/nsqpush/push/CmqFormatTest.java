@@ -19,6 +19,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nsqpush.Version;
+import io.nsqpush.component.NsqConstants;
 import org.apache.camel.Exchange;
 import org.apache.camel.NoSuchHeaderException;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -26,7 +27,7 @@ import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.PropertyBindingSupport;
 import org.junit.jupiter.api.Test;
 
-class CmqFormatterTest {
+class CmqFormatTest {
 
     private static final String ID = "0a1b2c3d4e5f6789";
     private static final long TIMESTAMP_MS = 1_700_000_123_999L;
@@ -36,10 +37,10 @@ class CmqFormatterTest {
     private Exchange message(byte[] body) {
         Exchange exchange = new DefaultExchange(context);
         exchange.getIn().setBody(body);
-        exchange.getIn().setHeader(CmqHeaders.NSQ_MESSAGE_ID, ID);
-        exchange.getIn().setHeader(CmqHeaders.NSQ_TIMESTAMP, TIMESTAMP_MS);
-        exchange.getIn().setHeader(CmqHeaders.NSQ_TOPIC, "MyTopic");
-        exchange.getIn().setHeader(CmqHeaders.NSQ_CHANNEL, "mysubscription");
+        exchange.getIn().setHeader(NsqConstants.MESSAGE_ID, ID);
+        exchange.getIn().setHeader(NsqConstants.TIMESTAMP, TIMESTAMP_MS);
+        exchange.getIn().setHeader(NsqConstants.TOPIC, "MyTopic");
+        exchange.getIn().setHeader(NsqConstants.CHANNEL, "mysubscription");
         exchange.getIn().setHeader("CamelNsqAttempts", 1);
         return exchange;
     }
@@ -49,17 +50,8 @@ class CmqFormatterTest {
     }
 
     @Test
-    void headerNamesMatchTheNsqComponent() {
-        // the push package may not import the component; the values must still agree
-        assertEquals(io.nsqpush.component.NsqConstants.MESSAGE_ID, CmqHeaders.NSQ_MESSAGE_ID);
-        assertEquals(io.nsqpush.component.NsqConstants.TIMESTAMP, CmqHeaders.NSQ_TIMESTAMP);
-        assertEquals(io.nsqpush.component.NsqConstants.TOPIC, CmqHeaders.NSQ_TOPIC);
-        assertEquals(io.nsqpush.component.NsqConstants.CHANNEL, CmqHeaders.NSQ_CHANNEL);
-    }
-
-    @Test
     void jsonIsExactAndEscaped() throws Exception {
-        CmqFormatter formatter = new CmqFormatter();
+        CmqFormat formatter = new CmqFormat();
         formatter.setTopicOwner("100015036");
         String text = "héllo \u4f60\u597d \ud83d\ude00 \"quoted\" back\\slash\nline2\r\ttab\u0001";
         Exchange exchange = message(text.getBytes(StandardCharsets.UTF_8));
@@ -78,7 +70,7 @@ class CmqFormatterTest {
     @Test
     void headersOnEveryRequest() throws Exception {
         Exchange exchange = message("x".getBytes(StandardCharsets.UTF_8));
-        new CmqFormatter().process(exchange);
+        new CmqFormat().process(exchange);
 
         assertEquals(ID, exchange.getIn().getHeader(CmqHeaders.MESSAGE_ID));
         assertEquals("text/plain", exchange.getIn().getHeader(Exchange.CONTENT_TYPE));
@@ -89,7 +81,7 @@ class CmqFormatterTest {
 
     @Test
     void contentTypeIsConfigurable() throws Exception {
-        CmqFormatter formatter = new CmqFormatter();
+        CmqFormat formatter = new CmqFormat();
         formatter.setContentType("application/json");
         Exchange exchange = message(new byte[] {'x'});
         formatter.process(exchange);
@@ -98,7 +90,7 @@ class CmqFormatterTest {
 
     @Test
     void topicOwnerIsANumberOnlyWhenAllDigits() throws Exception {
-        CmqFormatter formatter = new CmqFormatter();
+        CmqFormat formatter = new CmqFormat();
         ObjectMapper mapper = new ObjectMapper();
 
         formatter.setTopicOwner("100015036");
@@ -122,13 +114,13 @@ class CmqFormatterTest {
         assertEquals("007", mapper.readTree(bodyText(zeros)).get("TopicOwner").textValue());
 
         Exchange unset = message(new byte[] {'x'});
-        new CmqFormatter().process(unset);
+        new CmqFormat().process(unset);
         assertTrue(bodyText(unset).startsWith("{\"TopicOwner\":\"\","), bodyText(unset));
     }
 
     @Test
     void tagsFromConfiguration() throws Exception {
-        CmqFormatter formatter = new CmqFormatter();
+        CmqFormat formatter = new CmqFormat();
         formatter.setTags(" a, ,b ,");
         Exchange exchange = message(new byte[] {'x'});
         formatter.process(exchange);
@@ -137,7 +129,7 @@ class CmqFormatterTest {
 
     @Test
     void tagsFromHeaderOverrideConfiguration() throws Exception {
-        CmqFormatter formatter = new CmqFormatter();
+        CmqFormat formatter = new CmqFormat();
         formatter.setTags("a,b");
 
         Exchange fromString = message(new byte[] {'x'});
@@ -155,10 +147,10 @@ class CmqFormatterTest {
     void noTagsMeansNoTagHeader() throws Exception {
         Exchange exchange = message(new byte[] {'x'});
         exchange.getIn().setHeader(CmqHeaders.MESSAGE_TAG, "stale"); // e.g. left by an earlier step
-        new CmqFormatter().process(exchange);
+        new CmqFormat().process(exchange);
         assertFalse(exchange.getIn().getHeaders().containsKey(CmqHeaders.MESSAGE_TAG));
 
-        CmqFormatter blank = new CmqFormatter();
+        CmqFormat blank = new CmqFormat();
         blank.setTags(" , ");
         Exchange other = message(new byte[] {'x'});
         blank.process(other);
@@ -167,7 +159,7 @@ class CmqFormatterTest {
 
     @Test
     void theMessageIdIsStableAndRequestIdsAreLeftToEachRequest() throws Exception {
-        CmqFormatter formatter = new CmqFormatter();
+        CmqFormat formatter = new CmqFormat();
         Exchange exchange = message("x".getBytes(StandardCharsets.UTF_8));
 
         formatter.process(exchange);
@@ -191,7 +183,7 @@ class CmqFormatterTest {
     void invalidUtf8IsSentAsBase64() throws Exception {
         byte[] body = {'o', 'k', (byte) 0xC3, (byte) 0x28, (byte) 0xFF, 0x00, (byte) 0xED, (byte) 0xA0, (byte) 0x80};
         Exchange exchange = message(body);
-        new CmqFormatter().process(exchange);
+        new CmqFormat().process(exchange);
 
         String json = bodyText(exchange);
         assertTrue(json.contains("\"msgBody\":\"" + Base64.getEncoder().encodeToString(body)
@@ -204,7 +196,7 @@ class CmqFormatterTest {
     @Test
     void validUtf8HasNoEncodingField() throws Exception {
         Exchange exchange = message("plain".getBytes(StandardCharsets.UTF_8));
-        new CmqFormatter().process(exchange);
+        new CmqFormat().process(exchange);
         assertFalse(bodyText(exchange).contains("msgBodyEncoding"), bodyText(exchange));
     }
 
@@ -212,8 +204,8 @@ class CmqFormatterTest {
     void simplifiedKeepsTheBodyByteForByte() throws Exception {
         byte[] body = {0x00, (byte) 0xFF, 'a', (byte) 0xC3, 0x00, (byte) 0xFE, '\n'};
         byte[] copy = body.clone();
-        CmqFormatter formatter = new CmqFormatter();
-        formatter.setFormat(PushFormat.SIMPLIFIED);
+        CmqFormat formatter = new CmqFormat();
+        formatter.setFormat("SIMPLIFIED");
         formatter.setTags("a,b");
         Exchange exchange = message(body);
 
@@ -229,15 +221,15 @@ class CmqFormatterTest {
     @Test
     void jsonNeedsTheNsqHeaders() {
         Exchange exchange = message(new byte[] {'x'});
-        exchange.getIn().removeHeader(CmqHeaders.NSQ_TOPIC);
+        exchange.getIn().removeHeader(NsqConstants.TOPIC);
         NoSuchHeaderException e = assertThrows(NoSuchHeaderException.class,
-                () -> new CmqFormatter().process(exchange));
-        assertTrue(e.getMessage().contains(CmqHeaders.NSQ_TOPIC), e.getMessage());
+                () -> new CmqFormat().process(exchange));
+        assertTrue(e.getMessage().contains(NsqConstants.TOPIC), e.getMessage());
     }
 
     @Test
     void configuredByCamelPropertyBinding() throws Exception {
-        CmqFormatter formatter = new CmqFormatter();
+        CmqFormat formatter = new CmqFormat();
         Map<String, Object> properties = new HashMap<>(Map.of("format", " simplified ", "topicOwner", "123",
                 "tags", "x,y", "contentType", "text/csv"));
         PropertyBindingSupport.build().bind(context, formatter, properties);
@@ -263,6 +255,6 @@ class CmqFormatterTest {
         IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> PushFormat.parse(""));
         assertEquals("format '' is not one of them: allowed JSON, SIMPLIFIED", empty.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PushFormat.parse("push.format", null));
-        assertThrows(IllegalArgumentException.class, () -> new CmqFormatter().setFormat("xml"));
+        assertThrows(IllegalArgumentException.class, () -> new CmqFormat().setFormat("xml"));
     }
 }

@@ -1,0 +1,172 @@
+package io.nsqpush.push;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.nsqpush.component.NsqConstants;
+import io.nsqpush.component.NsqMessageControl;
+import io.nsqpush.http.HttpAnswer;
+import io.nsqpush.http.HttpFailure;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletionException;
+
+/**
+ * One exchange's requests: the body formatted once, sent to one URL and, when that fails in a way another URL might
+ * not, to the next, until one delivers or every URL was tried. Each request has its own {@code x-cmq-request-id} (and
+ * signature). Completes the exchange: delivered, or a {@link DeliveryFailedException} for the route's error handler.
+ */
+final class PushAttempt {
+
+    /** Hop-by-hop and framing headers the client sets itself; looked up without case. */
+    private static final Set<String> NOT_FORWARDED = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+
+    static {
+        NOT_FORWARDED.addAll(List.of("host", "content-length", "connection", "transfer-encoding", "keep-alive",
+                "upgrade", "te", "trailer", "proxy-connection"));
+    }
+
+    private final PushProducer producer;
+    private final Exchange exchange;
+    private final NsqMessageControl control;
+    private final AsyncCallback callback;
+    private final boolean get;
+    private ByteBuf body;
+    private byte[] bytes;
+    /** The request's headers but its id and signature, worked out once for every URL tried. */
+    private final List<Map.Entry<String, String>> fixed = new java.util.ArrayList<>();
+
+    PushAttempt(PushProducer producer, Exchange exchange, NsqMessageControl control, AsyncCallback callback) {
+        this.producer = producer;
+        this.exchange = exchange;
+        this.control = control;
+        this.callback = callback;
+        this.get = producer.method() == HttpMethod.GET;
+    }
+
+    void start() throws Exception {
+        Message in = exchange.getIn();
+        if (get) {
+            bytes = in.getBody(byte[].class);
+        } else {
+            body = producer.format().body(in);
+        }
+        fixedHeaders(in);
+        send(producer.pick(-1), 0);
+    }
+
+    private void send(int index, int tried) {
+        PushProducer.Target target = producer.targets().get(index);
+        exchange.setProperty(PushConstants.ENDPOINT, target.masked());
+        String path = get ? target.http().pathAndQuery().replace("%s",
+                QueryEscape.escape(bytes == null ? new byte[0] : bytes)) : target.http().pathAndQuery();
+        producer.client().send(target.http(), producer.method(), path, this::headers,
+                        body == null ? null : body.retainedDuplicate(), producer.timeoutMillis())
+                .whenComplete((answer, error) -> judged(index, tried, answer, error));
+    }
+
+    /** CMQ's headers; the exchange's own headers win over them (a route that set one meant it). */
+    private void fixedHeaders(Message in) throws Exception {
+        Map<String, String> all = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        producer.format().headers(in, (name, value) -> all.put(name, value.toString()));
+        for (Map.Entry<String, Object> header : in.getHeaders().entrySet()) {
+            String name = header.getKey();
+            Object value = header.getValue();
+            if (value == null || name.regionMatches(true, 0, "Camel", 0, 5) || name.startsWith("org.apache.camel")
+                    || NOT_FORWARDED.contains(name)) {
+                continue;
+            }
+            all.put(name, value.toString());
+        }
+        if (get) {
+            all.remove("Content-Type");
+        }
+        fixed.addAll(all.entrySet());
+    }
+
+    /** The request's headers: the fixed ones, a new request id, and a signature of this request. */
+    private void headers(HttpHeaders headers) {
+        for (Map.Entry<String, String> header : fixed) {
+            headers.set(header.getKey(), header.getValue());
+        }
+        headers.set(CmqHeaders.REQUEST_ID, CmqRequestId.newId());
+        WebhookSigner signer = producer.signer();
+        if (signer != null) {
+            long timestamp = System.currentTimeMillis() / 1000;
+            String id = exchange.getIn().getHeader(NsqConstants.MESSAGE_ID, String.class);
+            headers.set(WebhookSigner.ID, id);
+            headers.set(WebhookSigner.TIMESTAMP, timestamp);
+            headers.set(WebhookSigner.SIGNATURE, signer.sign(id, timestamp, body));
+        }
+    }
+
+    private void judged(int index, int tried, HttpAnswer answer, Throwable error) {
+        PushProducer.Target target = producer.targets().get(index);
+        DeliveryFailedException failure;
+        String statusClass;
+        if (error != null) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause()
+                    : error;
+            HttpFailure.Reason reason = cause instanceof HttpFailure http ? http.reason() : HttpFailure.Reason.CLOSED;
+            statusClass = switch (reason) {
+                case DEADLINE -> "timeout";
+                case CONNECT -> "connect";
+                case PROTOCOL -> "protocol";
+                case QUEUE -> "queue";
+                default -> "other";
+            };
+            // no answer that says anything about this message: the endpoint is away (the subscription pauses)
+            failure = new DeliveryFailedException(DeliveryFailedException.Kind.UNAVAILABLE, -1, 0,
+                    cause.getMessage(), null);
+        } else {
+            int status = answer.status();
+            exchange.getMessage().setHeader(PushConstants.RESPONSE_CODE, status);
+            statusClass = status / 100 + "xx";
+            if (producer.policy().delivered(status)) {
+                failure = null;
+            } else {
+                failure = new DeliveryFailedException(producer.policy().kind(status), status,
+                        producer.policy().retryAfterMillis(status, answer.retryAfter(), System.currentTimeMillis()),
+                        "HTTP " + status + " " + HttpResponseStatus.valueOf(status).reasonPhrase(), null);
+            }
+        }
+        DeliveryListener listener = producer.listener();
+        if (listener != null) {
+            listener.requested(exchange, target.masked(), statusClass, failure == null);
+        }
+        if (failure == null || failure.kind() != DeliveryFailedException.Kind.PERMANENT) {
+            producer.outcome(index, failure == null);
+        }
+        if (control != null) {
+            if (failure != null && failure.kind() == DeliveryFailedException.Kind.UNAVAILABLE) {
+                control.downstreamUnavailable(failure.retryAfterMillis(), failure.getMessage());
+            } else {
+                control.downstreamAvailable();
+            }
+        }
+        if (failure == null) {
+            exchange.setProperty(PushConstants.DELIVERED, true);
+            done();
+        } else if (tried + 1 < producer.targets().size() && failure.kind() != DeliveryFailedException.Kind.PERMANENT
+                && (control == null || control.mayDeliver())) {
+            send(producer.pick(index), tried + 1); // another URL may take it
+        } else {
+            exchange.setException(failure);
+            done();
+        }
+    }
+
+    private void done() {
+        if (body != null) {
+            body.release();
+        }
+        callback.done(false);
+    }
+}
