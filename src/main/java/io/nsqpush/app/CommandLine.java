@@ -117,7 +117,7 @@ final class CommandLine {
             case "header" -> headers.add(header(flag, value));
             case "mode" -> set(flag, "push.mode", value);
             case "n" -> publishers = (int) Range.whole(1, 65_535).parse(flag, value);
-            case "max-in-flight" -> maxInFlight = ((Long) Settings.get("nsq.max-in-flight").parser().parse(flag, value)).intValue();
+            case "max-in-flight" -> maxInFlight = ((Number) Settings.get("nsq.max-in-flight").parser().parse(flag, value)).intValue();
             case "sample" -> set(flag, "push.sample", value);
             case "status-every" -> set(flag, "status.every", value);
             case "http-client-connect-timeout" -> set(flag, "push.connect-timeout", value);
@@ -169,7 +169,7 @@ final class CommandLine {
                     + " nsq-push: allowed " + String.join(", ", CONSUMER_OPTIONS.keySet()));
         }
         if (target.key().equals("nsq.max-in-flight")) {
-            maxInFlight = ((Long) Settings.get("nsq.max-in-flight").parser().parse(flag, optionValue)).intValue();
+            maxInFlight = ((Number) Settings.get("nsq.max-in-flight").parser().parse(flag, optionValue)).intValue();
             return;
         }
         if (target.percent()) {

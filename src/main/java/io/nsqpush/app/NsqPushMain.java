@@ -18,7 +18,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -40,6 +42,9 @@ public final class NsqPushMain {
     public static final int EXIT_INVALID_SETTING = 2;
     /** The bridge could not start for another reason (logged on one line). */
     public static final int EXIT_FAILED = 1;
+
+    /** The settings file, read from the directory the bridge starts in. */
+    static final String PROPERTIES_FILE = "application.properties";
 
     /** The routes shipped in the jar, used when there is no routes directory (the jar run on its own, with flags). */
     static final String BUILT_IN_ROUTES = "classpath:io/nsqpush/routes/*.yaml";
@@ -148,19 +153,38 @@ public final class NsqPushMain {
     public static Main create(Map<String, String> defaults, Map<String, String> overrides) {
         // no class given: Camel would scan its package for beans at every start (half a second in the fat jar)
         Main main = new Main();
+        Map<String, String> fallbacks = new LinkedHashMap<>(Settings.defaults());
+        fallbacks.putAll(defaults);
         Properties initial = new Properties();
         initial.putAll(CAMEL_DEFAULTS);
-        initial.putAll(Settings.defaults());
-        initial.putAll(defaults);
+        // an alias as a placeholder reads as its option's default unless something set it (aliasesAsPlaceholders)
+        for (Setting setting : Settings.ALL) {
+            if (setting.alias() != null) {
+                initial.setProperty(setting.key(), setting.defaultValue());
+            }
+        }
+        initial.putAll(fallbacks);
         main.setInitialProperties(initial);
-        main.setPropertyPlaceholderLocations("file:application.properties;optional=true");
+        main.setPropertyPlaceholderLocations("file:" + PROPERTIES_FILE + ";optional=true");
         overrides.forEach(main::addOverrideProperty);
+        List<Settings.Applied> applied = new ArrayList<>();
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
                 PropertiesComponent properties = support.getCamelContext().getPropertiesComponent();
                 FlagsFirst.apply(properties);
-                Settings.validate(properties::resolveProperty);
+                applied.addAll(Settings.validate(SettingLayers.of(overrides, Path.of(PROPERTIES_FILE), fallbacks)));
+                aliasesAsPlaceholders(properties, applied);
+                CamelContext context = support.getCamelContext();
+                // before the routes are read: subscriptions are made from the template as they are read
+                context.getCamelContextExtension().getContextPlugin(org.apache.camel.model.Model.class)
+                        .addRouteTemplateDefinitionConverter(SubscriptionParameters.TEMPLATE,
+                                new SubscriptionParameters());
+                // every route that consumes nsq: gets its metrics and its start-up line; push: reports each request
+                PushMetrics metrics = new PushMetrics(context);
+                context.getRegistry().bind("pushMetrics", metrics);
+                context.addRoutePolicyFactory(metrics);
+                context.addRoutePolicyFactory(new SubscriptionSummary());
                 requireFreeManagementPort(properties);
                 Path routes = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
                 support.configure().setRoutesIncludePattern(Files.isDirectory(routes)
@@ -171,9 +195,8 @@ public final class NsqPushMain {
             public void afterConfigure(BaseMainSupport support) {
                 CamelContext context = support.getCamelContext();
                 PropertiesComponent properties = context.getPropertiesComponent();
-                // the push routes use it as their route policy, their HTTP step tells it of every request
-                PushMetrics metrics = new PushMetrics(context);
-                context.getRegistry().bind("pushMetrics", metrics);
+                Components.configure(context, applied);
+                PushMetrics metrics = context.getRegistry().lookupByNameAndType("pushMetrics", PushMetrics.class);
                 long statusInterval = (Long) Settings.get("status.interval")
                         .parse(properties.resolveProperty("status.interval").orElse(""));
                 long statusEvery = (Long) Settings.get("status.every")
@@ -193,6 +216,27 @@ public final class NsqPushMain {
             }
         });
         return main;
+    }
+
+    /**
+     * Routes may use a setting as a placeholder ({@code {{nsq.nsqd-tcp-addresses}}}): an alias of a component option
+     * then reads as the option's value, wherever it was set (the alias, its camel.component key, or the default).
+     */
+    private static void aliasesAsPlaceholders(PropertiesComponent properties, List<Settings.Applied> applied) {
+        Properties effective = new Properties();
+        for (Settings.Applied value : applied) {
+            for (Setting setting : Settings.ALL) {
+                if (setting.alias() != null && setting.alias().camelKey().equals(value.alias().camelKey())) {
+                    effective.setProperty(setting.key(), value.alias().option().text(value.value()));
+                }
+            }
+        }
+        if (properties instanceof org.apache.camel.component.properties.PropertiesComponent camel) {
+            Properties overrides = camel.getOverrideProperties() == null ? new Properties()
+                    : camel.getOverrideProperties();
+            effective.forEach(overrides::putIfAbsent);
+            camel.setOverrideProperties(overrides);
+        }
     }
 
     /**
@@ -240,6 +284,20 @@ public final class NsqPushMain {
         }
     }
 
+    private static final java.util.regex.Pattern MISSING = java.util.regex.Pattern.compile(
+            "Property with key \\[([^\\]]+)\\] not found in properties");
+
+    /** @return what to say when a route uses a setting nobody set ({@code {{nsq.topic}}}), else null */
+    private static String missing(Throwable failure) {
+        java.util.regex.Matcher missing = MISSING.matcher(String.valueOf(failure.getMessage()));
+        if (!(failure instanceof IllegalArgumentException) || !missing.find()) {
+            return null;
+        }
+        String key = missing.group(1);
+        return key + " is not set, and a route uses it ({{" + key + "}}): add it to application.properties or pass --"
+                + key + "=…";
+    }
+
     /** @return whether a route file could not be read as routes (YAML syntax, an unknown step or option) */
     private static boolean isRouteDefinitionError(Throwable failure) {
         for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
@@ -265,9 +323,9 @@ public final class NsqPushMain {
             } else if (t instanceof org.apache.camel.FailedToCreateRouteException notCreated && routeId == null) {
                 routeId = notCreated.getRouteId();
             }
-            if (t instanceof InvalidValueException invalid) {
-                return routeId == null ? invalid.getMessage() : "subscription " + routeId + ": "
-                        + invalid.getMessage();
+            String message = t instanceof InvalidValueException invalid ? invalid.getMessage() : missing(t);
+            if (message != null) {
+                return routeId == null ? message : "subscription " + routeId + ": " + message;
             }
         }
         return null;

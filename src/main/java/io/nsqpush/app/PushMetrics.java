@@ -11,10 +11,13 @@ import io.nsqpush.component.NsqConstants;
 import io.nsqpush.component.NsqConsumer;
 import io.nsqpush.push.DeliveryFailure;
 import io.nsqpush.push.DeliveryListener;
-import io.nsqpush.push.Sampler;
+import io.nsqpush.push.PushConstants;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.NamedNode;
 import org.apache.camel.Route;
+import org.apache.camel.spi.RoutePolicy;
+import org.apache.camel.spi.RoutePolicyFactory;
 import org.apache.camel.support.RoutePolicySupport;
 
 import java.time.Duration;
@@ -23,13 +26,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Per-subscription delivery metrics, as a route policy of the push routes (it sees each exchange end) and the
- * {@link DeliveryListener} of their HTTP step (it sees each request): delivered, failed requests by endpoint and status
- * class, requeued, dead-lettered, skipped by sampling, latency from NSQ publish to 2xx, and from the consumer in
- * flight, held, paused and possible duplicates. They go to Camel's Prometheus registry when metrics are on, else to a
- * private registry that only the status line reads.
+ * Per-subscription delivery metrics of every route that consumes from {@code nsq:} (the template's subscriptions and
+ * plain routes alike): a route policy factory of the context (its policy sees each exchange end) and the
+ * {@link DeliveryListener} of the {@code push:} producers (it sees each request): delivered, failed requests by
+ * endpoint and status class, requeued, dead-lettered, skipped by sampling, latency from NSQ publish to 2xx, and from
+ * the consumer in flight, held, paused and possible duplicates. A route's meters go with it (a live reload makes them
+ * anew, with the tags of the new route). They go to Camel's Prometheus registry when metrics are on, else to a private
+ * registry that only the status line reads.
  */
-public final class PushMetrics extends RoutePolicySupport implements DeliveryListener {
+public final class PushMetrics implements RoutePolicyFactory, DeliveryListener {
 
     /** One subscription's meters, keyed by its route id. */
     final class Subscription {
@@ -48,33 +53,42 @@ public final class PushMetrics extends RoutePolicySupport implements DeliveryLis
             this.routeId = routeId;
             this.tags = Tags.of("topic", topic, "channel", channel);
             MeterRegistry r = registry();
-            delivered = Counter.builder("nsq_push_delivered").description("messages the endpoint accepted")
-                    .tags(tags).register(r);
-            requeued = Counter.builder("nsq_push_requeued").description("messages sent back to nsqd (REQ) after a"
-                    + " failed attempt").tags(tags).register(r);
-            deadLettered = Counter.builder("nsq_push_dead_lettered").description("messages kept as dead letters")
-                    .tags(tags).register(r);
-            skipped = Counter.builder("nsq_push_skipped").description("messages finished unsent by push.sample")
-                    .tags(tags).register(r);
-            latency = Timer.builder("nsq_push_latency").description("NSQ publish time to the endpoint's 2xx")
+            delivered = keep(Counter.builder("nsq_push_delivered").description("messages the endpoint accepted")
+                    .tags(tags).register(r));
+            requeued = keep(Counter.builder("nsq_push_requeued").description("messages sent back to nsqd (REQ)"
+                    + " after a failed attempt").tags(tags).register(r));
+            deadLettered = keep(Counter.builder("nsq_push_dead_lettered").description("messages kept as dead"
+                    + " letters").tags(tags).register(r));
+            skipped = keep(Counter.builder("nsq_push_skipped").description("messages finished unsent by"
+                    + " push.sample").tags(tags).register(r));
+            latency = keep(Timer.builder("nsq_push_latency").description("NSQ publish time to the endpoint's 2xx")
                     .tags(tags).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                    .maximumExpectedValue(Duration.ofHours(1)).register(r);
+                    .maximumExpectedValue(Duration.ofHours(1)).register(r));
             gauge("nsq_push_in_flight", "messages received and not yet answered (processing or held)",
                     NsqConsumer::getInFlight);
             gauge("nsq_push_held", "messages kept unanswered while the endpoint is unavailable", NsqConsumer::getHeld);
             gauge("nsq_push_paused", "1 while the subscription is paused because its endpoint is unavailable",
                     c -> c.isPaused() ? 1 : 0);
-            FunctionCounter.builder("nsq_push_pauses", this, s -> s.consumerValue(NsqConsumer::getPauses))
-                    .description("times the subscription paused for an unavailable endpoint").tags(tags).register(r);
-            FunctionCounter.builder("nsq_push_possible_duplicates", this,
+            keep(FunctionCounter.builder("nsq_push_pauses", this, s -> s.consumerValue(NsqConsumer::getPauses))
+                    .description("times the subscription paused for an unavailable endpoint").tags(tags).register(r));
+            keep(FunctionCounter.builder("nsq_push_possible_duplicates", this,
                             s -> s.consumerValue(NsqConsumer::getPossibleDuplicates))
                     .description("FIN/REQ/TOUCH nsqd refused, or FIN impossible after a lost connection: nsqd may"
-                            + " deliver these again").tags(tags).register(r);
+                            + " deliver these again").tags(tags).register(r));
+        }
+
+        private <M extends io.micrometer.core.instrument.Meter> M keep(M meter) {
+            meters.add(meter);
+            return meter;
         }
 
         private void gauge(String name, String description, ToDoubleFunction<NsqConsumer> value) {
-            Gauge.builder(name, this, s -> s.consumerValue(value)).description(description).tags(tags)
-                    .register(registry());
+            keep(Gauge.builder(name, this, s -> s.consumerValue(value)).description(description).tags(tags)
+                    .register(registry()));
+        }
+
+        void remove() {
+            meters.forEach(registry()::remove);
         }
 
         /** Read through the route each time: a reload makes a new consumer under the same route id. */
@@ -88,10 +102,14 @@ public final class PushMetrics extends RoutePolicySupport implements DeliveryLis
             return route != null && route.getConsumer() instanceof NsqConsumer consumer ? consumer : null;
         }
 
+        /** Every meter of the subscription, so that they leave the registry with it. */
+        final java.util.List<io.micrometer.core.instrument.Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
+
         Counter failures(String endpoint, String statusClass) {
-            return failures.computeIfAbsent(endpoint + " " + statusClass, k -> Counter.builder("nsq_push_failed_attempts")
+            return failures.computeIfAbsent(endpoint + " " + statusClass, k -> keep(Counter.builder(
+                            "nsq_push_failed_attempts")
                     .description("HTTP requests that did not deliver, by endpoint and status class")
-                    .tags(tags.and("endpoint", endpoint, "status_class", statusClass)).register(registry()));
+                    .tags(tags.and("endpoint", endpoint, "status_class", statusClass)).register(registry())));
         }
 
         long failedAttempts() {
@@ -107,32 +125,52 @@ public final class PushMetrics extends RoutePolicySupport implements DeliveryLis
         this.context = context;
     }
 
-    /** The meters exist from the route's start, before any message: a dashboard sees 0, not nothing. */
     @Override
-    public void onStart(Route route) {
-        if (route.getConsumer() instanceof NsqConsumer consumer) {
-            subscriptions.computeIfAbsent(route.getRouteId(), id -> new Subscription(
-                    consumer.getEndpoint().getConfiguration().getTopic(),
-                    consumer.getEndpoint().getConfiguration().getChannel(), id));
+    public RoutePolicy createRoutePolicy(CamelContext camelContext, String routeId, NamedNode route) {
+        return new Policy();
+    }
+
+    /** One route's: counts its exchanges when it consumes from nsq:. */
+    private final class Policy extends RoutePolicySupport {
+
+        /** The meters exist from the route's start, before any message: a dashboard sees 0, not nothing. */
+        @Override
+        public void onStart(Route route) {
+            if (route.getConsumer() instanceof NsqConsumer consumer) {
+                subscriptions.computeIfAbsent(route.getRouteId(), id -> new Subscription(
+                        consumer.getEndpoint().getConfiguration().getTopic(),
+                        consumer.getEndpoint().getConfiguration().getChannel(), id));
+            }
+        }
+
+        @Override
+        public void onRemove(Route route) {
+            Subscription gone = subscriptions.remove(route.getRouteId());
+            if (gone != null) {
+                gone.remove();
+            }
+        }
+
+        @Override
+        public void onExchangeDone(Route route, Exchange exchange) {
+            Subscription subscription = subscriptions.get(route.getRouteId());
+            if (subscription != null) {
+                count(subscription, exchange);
+            }
         }
     }
 
-    @Override
-    public void onExchangeDone(Route route, Exchange exchange) {
-        Subscription subscription = subscriptions.get(route.getRouteId());
-        if (subscription == null) {
-            return;
-        }
-        if (exchange.getProperty(PushEndpoints.DELIVERED, false, Boolean.class)) {
+    private static void count(Subscription subscription, Exchange exchange) {
+        if (exchange.getProperty(PushConstants.DELIVERED, false, Boolean.class)) {
             subscription.delivered.increment();
             Long published = exchange.getMessage().getHeader(NsqConstants.TIMESTAMP, Long.class);
             if (published != null) {
                 subscription.latency.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - published)));
             }
-        } else if (exchange.getProperty(Sampler.SKIPPED, false, Boolean.class)) {
+        } else if (exchange.getProperty(PushConstants.SKIPPED, false, Boolean.class)) {
             subscription.skipped.increment();
         } else {
-            DeliveryFailure.Outcome outcome = exchange.getProperty(DeliveryFailure.OUTCOME,
+            DeliveryFailure.Outcome outcome = exchange.getProperty(PushConstants.OUTCOME,
                     DeliveryFailure.Outcome.class);
             boolean requeue = exchange.getProperty(NsqConstants.REQUEUE, false, Boolean.class)
                     || exchange.getException() != null;

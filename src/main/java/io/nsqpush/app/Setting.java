@@ -1,31 +1,30 @@
 package io.nsqpush.app;
 
-import io.nsqpush.component.NsqConfiguration;
-import io.nsqpush.config.Options;
 import io.nsqpush.config.InvalidValueException;
+import io.nsqpush.config.Options;
 import io.nsqpush.config.Range;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * One key of application.properties, declared once in {@link Settings}: its default, what values it allows, how it is
- * checked, and its description. Validation at start-up, the README's settings table, {@code --help} and the
- * subscription template's parameters all read it from here.
+ * checked, and its description. Most keys are aliases of a component option ({@link Alias}): then all of those come
+ * from the option's own declaration, and the key sets that option for every endpoint, exactly as
+ * {@code camel.component.<component>.<option>} does. Validation, the README's settings table and {@code --help} read
+ * it from here.
  *
- * @param key         the application.properties key, also a {@code --key=value} flag
- * @param parameter   the name of the push template's parameter this key is the default for, or null
+ * @param key          the application.properties key, also a {@code --key=value} flag
+ * @param parameter    the subscription parameter it is the default of, or null
  * @param defaultValue the default as a user would write it; empty when the setting has none
- * @param allowed     what values are allowed, in words (for errors, the README and --help)
- * @param parser      checks a value and returns it parsed; throws {@link InvalidValueException} naming the key
- * @param secret      never printed: not in logs, not in --help defaults, not in summaries
- * @param description one or two sentences for the README and --help
+ * @param allowed      what values are allowed, in words (for errors, the README and --help)
+ * @param parser       checks a value and returns it parsed; throws {@link InvalidValueException} naming the key
+ * @param secret       never printed: not in logs, not in --help defaults, not in summaries
+ * @param description  one or two sentences for the README and --help
+ * @param alias        the component option the key sets, or null for a setting of the bridge itself
  */
 public record Setting(String key, String parameter, String defaultValue, String allowed, Parser parser,
-                      boolean secret, String description) {
+                      boolean secret, String description, Alias alias) {
 
     /** Checks one value of a setting or parameter; {@code name} is what the error names. */
     @FunctionalInterface
@@ -33,37 +32,61 @@ public record Setting(String key, String parameter, String defaultValue, String 
         Object parse(String name, String text);
     }
 
+    /**
+     * The component option a setting is another name for.
+     *
+     * @param component      {@code nsq} or {@code push}
+     * @param option         the option's declaration
+     * @param componentLevel an option of the component itself (shared by its endpoints), not of each endpoint
+     */
+    public record Alias(String component, Options.Option option, boolean componentLevel) {
+        /** @return {@code camel.component.nsq.max-in-flight} */
+        public String camelKey() {
+            return "camel.component." + component + "." + option.kebab();
+        }
+    }
+
     /** @return the value parsed (a Long for numbers and durations), named by the key in errors */
     public Object parse(String text) {
         return parser.parse(key, text);
     }
 
-    /** @return the value parsed, named by the template parameter in errors */
-    public Object parseParameter(String text) {
-        return parser.parse(parameter, text);
+    /** @return the same setting with its own check and words for what is allowed (a text option's shape) */
+    Setting checked(String allowedText, Parser check) {
+        return new Setting(key, parameter, defaultValue, allowedText, check, secret, description, alias);
     }
 
     // ----------------------------------------------------------------------------------- kinds of settings
 
-    static Setting text(String key, String parameter, String defaultValue, String description) {
-        return new Setting(key, parameter, defaultValue, "any text", (name, text) -> text, false, description);
+    /** A setting that is another name for an option of each endpoint of a component. */
+    static Setting option(String key, String component, Options options, String name) {
+        return of(key, component, options.get(name), false, name);
     }
 
-    static Setting secret(String key, String parameter, String allowed, Parser parser, String description) {
-        return new Setting(key, parameter, "", allowed, parser, true, description);
+    /** A setting that is another name for an option of a component itself. */
+    static Setting componentOption(String key, String component, Options options, String name) {
+        return of(key, component, options.get(name), true, null);
+    }
+
+    private static Setting of(String key, String component, Options.Option option, boolean componentLevel,
+                              String parameter) {
+        String allowed = option.allowed().isEmpty() ? "any text" : option.allowed();
+        String description = option.description() + (option.description().endsWith(".") ? "" : ".");
+        return new Setting(key, parameter, option.defaultValue(), allowed, option::parse, option.secret(),
+                description, new Alias(component, option, componentLevel));
+    }
+
+    static Setting text(String key, String parameter, String defaultValue, String description) {
+        return new Setting(key, parameter, defaultValue, "any text", (name, text) -> text, false, description, null);
     }
 
     static Setting custom(String key, String parameter, String defaultValue, String allowed, Parser parser,
                           String description) {
-        return new Setting(key, parameter, defaultValue, allowed, parser, false, description);
+        return new Setting(key, parameter, defaultValue, allowed, parser, false, description, null);
     }
 
     static Setting whole(String key, String parameter, String defaultValue, Range range, String description) {
-        return new Setting(key, parameter, defaultValue, range.shortText(), range::parse, false, description);
-    }
-
-    static Setting duration(String key, String parameter, String defaultValue, Range range, String description) {
-        return new Setting(key, parameter, defaultValue, range.shortText(), range::parse, false, description);
+        return new Setting(key, parameter, defaultValue, range.shortText(), range::parse, false, description, null);
     }
 
     static Setting bool(String key, String parameter, String defaultValue, String description) {
@@ -73,34 +96,17 @@ public record Setting(String key, String parameter, String defaultValue, String 
                 throw new InvalidValueException(name, text, "is not a boolean", "true, false");
             }
             return Boolean.parseBoolean(value);
-        }, false, description);
+        }, false, description, null);
     }
 
-    /** One of a few words, case-insensitive; parsed to the word as declared. */
-    static Setting choice(String key, String parameter, String defaultValue, List<String> choices, String description) {
-        String allowed = String.join(", ", choices);
-        return new Setting(key, parameter, defaultValue, allowed, (name, text) -> {
-            String value = text == null ? "" : text.trim();
-            return choices.stream().filter(c -> c.equalsIgnoreCase(value)).findFirst()
-                    .orElseThrow(() -> new InvalidValueException(name, text, "is not one of them", allowed));
-        }, false, description);
+    /** A setting that is the default of an option declared elsewhere (not a component's): its default and range. */
+    static Setting declared(String key, String parameter, Options.Option option) {
+        return new Setting(key, parameter, option.defaultValue(), option.allowed(), option::parse, false,
+                option.description() + ".", null);
     }
 
-    /**
-     * A setting that feeds an option of the {@code nsq:} component: its default, range and description are the
-     * option's own (declared on NsqConfiguration), so the two can never disagree.
-     */
-    static Setting nsqOption(String key, String parameter, String option) {
-        Options.Option declared = NsqConfiguration.OPTIONS.get(option);
-        Optional<Range> range = declared.range();
-        String allowed = range.map(Range::shortText).orElse("any text");
-        Parser parser = range.<Parser>map(r -> r::parse).orElse((name, text) -> text);
-        return new Setting(key, parameter, declared.defaultValue(), allowed, parser, declared.secret(),
-                declared.description() + " (the nsq: option " + option + ")");
-    }
-
-    /** @return the words of an enum, for {@link #choice} */
+    /** @return the words of an enum */
     static List<String> words(Enum<?>[] values) {
-        return Arrays.stream(values).map(Enum::name).collect(Collectors.toList());
+        return java.util.Arrays.stream(values).map(Enum::name).toList();
     }
 }

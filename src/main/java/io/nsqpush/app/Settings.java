@@ -1,20 +1,26 @@
 package io.nsqpush.app;
 
+import io.nsqpush.component.NsqComponent;
+import io.nsqpush.component.NsqConfiguration;
 import io.nsqpush.config.Durations;
 import io.nsqpush.config.InvalidValueException;
+import io.nsqpush.config.Options;
 import io.nsqpush.config.Range;
 import io.nsqpush.nsq.NsqAddress;
 import io.nsqpush.nsq.NsqLookupd;
 import io.nsqpush.nsq.NsqNames;
-import io.nsqpush.component.NsqConfiguration;
-import io.nsqpush.push.CmqFormatter;
+import io.nsqpush.push.CmqFormat;
 import io.nsqpush.push.EndpointUrls;
-import io.nsqpush.push.PushFormat;
+import io.nsqpush.push.PushComponent;
+import io.nsqpush.push.PushConfiguration;
+import io.nsqpush.push.PushRedelivery;
+import io.nsqpush.push.Redaction;
 import io.nsqpush.push.StatusCodes;
 import io.nsqpush.push.WebhookSigner;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,16 +28,16 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Every key of application.properties, declared once: default, allowed values, check and description. Start-up
- * validation, the defaults under application.properties, the README's settings table (generated, see
- * {@code docs/}), {@code --help} and the push template's parameters all come from this list.
+ * Every key of application.properties, declared once. Most are aliases of an option of the {@code nsq:} or
+ * {@code push:} component ({@link Setting.Alias}), with that option's default, range and text: {@code nsq.msg-timeout}
+ * and {@code camel.component.nsq.msg-timeout} are one option, set for every endpoint that does not set its own. The
+ * others belong to the bridge (its routes, status line, replay). Start-up validation, the README's settings table
+ * (generated, see {@code docs/}) and {@code --help} come from this list.
  */
 public final class Settings {
 
     /** The attempt budget may not exceed nsqd's default --max-msg-timeout: TOUCH cannot keep a message longer. */
     static final long MAX_ATTEMPT_MILLIS = NsqConfiguration.MAX_MSG_TIMEOUT_MS;
-    /** Camel's default maximumRedeliveryDelay: no in-process redelivery waits longer. */
-    static final long CAMEL_MAX_REDELIVERY_DELAY_MS = 60_000L;
 
     static final String TOPIC = "nsq.topic";
     static final String CHANNEL = "nsq.channel";
@@ -40,76 +46,65 @@ public final class Settings {
     static final String URL = "push.url";
     static final String METHOD = "push.method";
 
+    /** The prefixes under which every key must be one of ours: a misspelt key stops start-up. */
+    static final List<String> OUR_PREFIXES = List.of("nsq.", "push.", "dead-letter.", "status.", "routes.",
+            "replay.", "camel.component.nsq.", "camel.component.push.");
+
+    private static final Options NSQ = NsqConfiguration.OPTIONS;
+    private static final Options PUSH = PushConfiguration.OPTIONS;
+
     /** In the order of the README table and --help. */
     public static final List<Setting> ALL = List.of(
             Setting.custom(TOPIC, "topic", "", NsqNames.ALLOWED, Settings::nsqName,
-                    "The topic to consume (required)."),
-            Setting.custom(CHANNEL, "channel", "nsq-push", NsqNames.ALLOWED, Settings::nsqName,
-                    "The channel (the subscription): every channel gets its own copy of each message; bridges on"
-                            + " one channel share its messages."),
-            Setting.custom(NSQD, "servers", "", "host:port, comma-separated", Settings::addresses,
-                    "nsqd TCP addresses to consume from. Empty with no lookupd: localhost:4150."),
-            Setting.custom(LOOKUPD, "lookupd", "", "host:port or http(s):// URLs, comma-separated",
-                    Settings::lookupds, "nsqlookupd HTTP addresses: every nsqd producing the topic is found and"
-                            + " consumed. Without nsqd addresses, dead letters go to the nsqd each message came from."),
-            Setting.nsqOption("nsq.lookupd-poll-interval", "lookupdPollInterval", "lookupdPollInterval"),
-            Setting.nsqOption("nsq.max-in-flight", "maxInFlight", "maxInFlight"),
-            Setting.nsqOption("nsq.max-attempts", "maxAttempts", "maxAttempts"),
-            Setting.nsqOption("nsq.msg-timeout", "msgTimeout", "msgTimeout"),
-            Setting.nsqOption("nsq.threads", "threads", "threads"),
+                    "The topic the shipped subscription (routes/push.yaml) consumes."),
+            Setting.option(CHANNEL, "nsq", NSQ, "channel").checked(NsqNames.ALLOWED, Settings::nsqName),
+            Setting.option(NSQD, "nsq", NSQ, "servers").checked("host:port, comma-separated", Settings::addresses),
+            Setting.option(LOOKUPD, "nsq", NSQ, "lookupd").checked("host:port or http(s):// URLs, comma-separated",
+                    Settings::lookupds),
+            Setting.option("nsq.lookupd-poll-interval", "nsq", NSQ, "lookupdPollInterval"),
+            Setting.option("nsq.max-in-flight", "nsq", NSQ, "maxInFlight"),
+            Setting.option("nsq.max-attempts", "nsq", NSQ, "maxAttempts"),
+            Setting.option("nsq.msg-timeout", "nsq", NSQ, "msgTimeout"),
+            Setting.option("nsq.threads", "nsq", NSQ, "threads"),
 
             Setting.custom(URL, "url", "", EndpointUrls.ALLOWED, (name, text) -> text,
-                    "The endpoint(s) receiving every message (required). Several URLs: push.mode picks one per"
-                            + " message, a failed request is tried on another first."),
-            Setting.choice("push.mode", "mode", "hostpool", List.of("round-robin", "hostpool", "epsilon-greedy"),
-                    "How a message picks one of several URLs: round-robin, or hostpool (prefer the URLs that"
-                            + " answer, retry the others with back-off; epsilon-greedy is taken as hostpool)."),
-            Setting.choice(METHOD, "method", "POST", List.of("POST", "GET"),
-                    "POST the message, or GET with the URL-escaped body in place of %s in the URL (nsq_to_http"
-                            + " --get)."),
-            Setting.choice("push.format", "format", "JSON", Setting.words(PushFormat.values()),
-                    "JSON: the CMQ envelope; SIMPLIFIED: the body byte for byte, metadata in x-cmq-* headers."),
-            Setting.text("push.topic-owner", "owner", "",
-                    "TopicOwner in the JSON envelope (a JSON number when all digits)."),
-            Setting.text("push.tags", "tags", "", "Tags sent in x-cmq-message-tag, comma-separated."),
-            Setting.text("push.content-type", "contentType", CmqFormatter.DEFAULT_CONTENT_TYPE,
-                    "Content-Type of every POST (CMQ sends text/plain)."),
-            Setting.custom("push.headers", "headers", "", "Name: value pairs separated by ;", Settings::headers,
-                    "Static extra headers on every request, e.g. Authorization: Bearer abc; X-Env: prod."),
-            Setting.secret("push.signing-secret", "signingSecret", WebhookSigner.ALLOWED,
-                    (name, text) -> WebhookSigner.of(name, text),
-                    "Signs every request as Standard Webhooks do (webhook-id, webhook-timestamp, webhook-signature);"
-                            + " never logged."),
-            Setting.duration("push.timeout", "timeout", "15s", Range.duration("1ms", "15m"),
-                    "Deadline of one request: connect, send, status and the whole answer (CMQ: 15 s)."),
-            Setting.duration("push.connect-timeout", "connectTimeout", "2s", Range.duration("1ms", "10m"),
-                    "TCP connect timeout to the endpoint (within push.timeout)."),
-            Setting.whole("push.redeliveries", "redeliveries", "2", Range.whole(0, 100),
-                    "Quick re-POSTs within one attempt, the first after push.redelivery-delay, doubling."),
-            Setting.duration("push.redelivery-delay", "redeliveryDelay", "500ms", Range.duration("0", "1h"),
-                    "Delay before the first in-process redelivery."),
-            Setting.nsqOption("push.requeue-delay", "requeueDelay", "requeueDelay"),
-            Setting.nsqOption("push.max-requeue-delay", "maxRequeueDelay", "maxRequeueDelay"),
-            Setting.nsqOption("push.pause", "backoffDelay", "backoffDelay"),
-            Setting.nsqOption("push.max-pause", "maxBackoffDelay", "maxBackoffDelay"),
-            Setting.duration("push.max-retry-after", "maxRetryAfter", "1h", Range.duration("1s", "1d"),
-                    "The longest pause a Retry-After answer (429, 503) may ask for."),
-            Setting.custom("push.dead-letter-on", "deadLetterOn", "", StatusCodes.ALLOWED, StatusCodes::parse,
-                    "Statuses that can never succeed for that message (e.g. 400,404,410,413,422): dead-lettered at"
-                            + " once. Empty: every failure is retried (CMQ)."),
-            Setting.custom("push.success-on", "successOn", "", StatusCodes.ALLOWED, StatusCodes::parse,
-                    "Statuses that count as delivered besides 2xx (e.g. 409: already have it)."),
-            Setting.custom("push.sample", "sample", "1.0", "0.0..1.0", Settings::fraction,
-                    "Share of messages delivered; the others are finished unsent (nsq_to_http --sample)."),
-            Setting.custom("push.proxy", null, "", "host:port, or empty", Settings::proxy,
-                    "An HTTP proxy for every endpoint; empty = direct."),
-            Setting.custom("push.trust-store", null, "", "a readable PKCS12 or JKS file, or empty",
-                    Settings::trustStore, "Trust store for https:// endpoints the JDK's CA list does not cover."),
-            Setting.secret("push.trust-store-password", null, "any text", (name, text) -> text,
-                    "Password of push.trust-store; never logged."),
+                    "The endpoint(s) of every subscription that names none: several URLs separated by commas,"
+                            + " push.mode picks one per message, a failed request is tried on another first."),
+            Setting.option("push.mode", "push", PUSH, "mode"),
+            Setting.option(METHOD, "push", PUSH, "method"),
+            Setting.option("push.format", "push", PUSH, "format"),
+            Setting.option("push.topic-owner", "push", PUSH, "topicOwner"),
+            Setting.option("push.tags", "push", PUSH, "tags"),
+            Setting.option("push.content-type", "push", PUSH, "contentType"),
+            Setting.option("push.headers", "push", PUSH, "headers").checked("Name: value pairs separated by ;",
+                    (name, text) -> CmqFormat.parseHeaders(name, text)),
+            Setting.option("push.signing-secret", "push", PUSH, "signingSecret").checked(WebhookSigner.ALLOWED,
+                    WebhookSigner::of),
+            Setting.option("push.timeout", "push", PUSH, "timeout"),
+            Setting.componentOption("push.connect-timeout", "push", PushComponent.OPTIONS, "connectTimeout"),
+            Setting.componentOption("push.max-connections-per-host", "push", PushComponent.OPTIONS,
+                    "maxConnectionsPerHost"),
+            Setting.declared("push.redeliveries", "redeliveries", PushRedelivery.OPTIONS.get("redeliveries")),
+            Setting.declared("push.redelivery-delay", "redeliveryDelay", PushRedelivery.OPTIONS.get("firstDelay")),
+            Setting.option("push.requeue-delay", "nsq", NSQ, "requeueDelay"),
+            Setting.option("push.max-requeue-delay", "nsq", NSQ, "maxRequeueDelay"),
+            Setting.option("push.pause", "nsq", NSQ, "backoffDelay"),
+            Setting.option("push.max-pause", "nsq", NSQ, "maxBackoffDelay"),
+            Setting.option("push.max-retry-after", "push", PUSH, "maxRetryAfter"),
+            Setting.option("push.dead-letter-on", "push", PUSH, "deadLetterOn").checked(StatusCodes.ALLOWED,
+                    StatusCodes::parse),
+            Setting.option("push.success-on", "push", PUSH, "successOn").checked(StatusCodes.ALLOWED,
+                    StatusCodes::parse),
+            Setting.option("push.sample", "push", PUSH, "sample"),
+            Setting.componentOption("push.proxy", "push", PushComponent.OPTIONS, "proxy")
+                    .checked("host:port, or empty", Settings::proxy),
+            Setting.componentOption("push.trust-store", "push", PushComponent.OPTIONS, "trustStore")
+                    .checked("a readable PKCS12 or JKS file, or empty", Settings::trustStore),
+            Setting.componentOption("push.trust-store-password", "push", PushComponent.OPTIONS,
+                    "trustStorePassword"),
             Setting.custom("dead-letter.uri", "deadLetterUri", "", "a Camel endpoint URI, or empty",
                     Settings::deadLetterUri, "Where dead letters are kept: any Camel URI (e.g. file:dead-letters)."
-                            + " Empty: the NSQ topic <topic>.dead-letter, through the subscription's nsqd."),
+                            + " Empty: the NSQ topic <topic>.dead-letter, on the nsqd the message came from."),
 
             Setting.custom("status.interval", null, "60s", "0 (off) or 1s..1d", Settings::statusInterval,
                     "A status line per subscription this often."),
@@ -119,14 +114,12 @@ public final class Settings {
                     + " dead-letter route."),
             Setting.bool("routes.reload-enabled", null, "true",
                     "Saving a file under routes.directory reloads the routes (in-flight messages finish first)."),
-            Setting.custom("replay.from", null, "nsq:{{nsq.topic}}.dead-letter?channel=replay"
-                            + "&servers={{nsq.nsqd-tcp-addresses}}&lookupd={{nsq.lookupd-http-addresses}}",
+            Setting.custom("replay.from", null, "nsq:{{nsq.topic}}.dead-letter?channel=replay",
                     "a Camel endpoint URI", Settings::camelUri, "Where replay reads dead-letter records."),
             Setting.custom("replay.rejected-uri", null, "file:replay-rejected", "a Camel endpoint URI",
                     Settings::camelUri, "Where replay keeps records it cannot replay (bad topic, not a record)."));
 
     private static final Map<String, Setting> BY_KEY = index(Setting::key);
-    private static final Map<String, Setting> BY_PARAMETER = index(Setting::parameter);
 
     private Settings() {
     }
@@ -144,37 +137,86 @@ public final class Settings {
         return Optional.ofNullable(BY_KEY.get(key));
     }
 
-    /** @return the setting a template parameter takes its default from */
-    public static Optional<Setting> forParameter(String parameter) {
-        return Optional.ofNullable(BY_PARAMETER.get(parameter));
-    }
-
-    /** @return every key with its default, the lowest layer of the bridge's properties */
+    /**
+     * @return the bridge's own settings with their defaults (aliases have their default in the option): the lowest
+     *         layer of the properties, so that routes may use them as placeholders
+     */
     static Map<String, String> defaults() {
         Map<String, String> defaults = new LinkedHashMap<>();
-        ALL.forEach(s -> defaults.put(s.key(), s.defaultValue()));
+        for (Setting setting : ALL) {
+            if (setting.alias() == null && !setting.key().equals(TOPIC) && !setting.key().equals(URL)) {
+                defaults.put(setting.key(), setting.defaultValue());
+            }
+        }
         return defaults;
     }
 
+    /** A component option's value as the settings resolved it, to be set on the component. */
+    record Applied(Setting.Alias alias, Object value, String from) {
+    }
+
     /**
-     * Checks every setting as resolved (application.properties, -D, environment, flags, then the defaults), then the
-     * ones that depend on each other.
+     * Checks every setting and every {@code camel.component.nsq.*} / {@code camel.component.push.*} key as resolved
+     * over the layers, then those that depend on each other.
      *
+     * @return the component options to set, each once, from the setting or Camel key that won
      * @throws InvalidValueException naming the key, the value and what is allowed
      */
-    static void validate(Function<String, Optional<String>> properties) {
+    static List<Applied> validate(SettingLayers layers) {
+        unknownKeys(layers);
         Map<String, Object> values = new LinkedHashMap<>();
+        List<Applied> applied = new ArrayList<>();
+        Map<String, Setting.Alias> aliased = new LinkedHashMap<>();
         for (Setting setting : ALL) {
-            values.put(setting.key(), setting.parse(properties.apply(setting.key()).orElse("")));
+            Optional<SettingLayers.Found> found = setting.alias() == null ? layers.find(setting.key())
+                    : layers.find(setting.key(), setting.alias().camelKey(), (a, b) -> same(setting, a, b));
+            String text = found.map(SettingLayers.Found::value).orElse(setting.defaultValue());
+            String named = found.map(SettingLayers.Found::key).orElse(setting.key());
+            values.put(setting.key(), setting.parser().parse(named, text));
+            if (setting.alias() != null) {
+                aliased.put(setting.alias().camelKey(), setting.alias());
+                if (found.isPresent()) {
+                    applied.add(new Applied(setting.alias(), setting.alias().option().parse(named, text), named));
+                }
+            }
         }
-        require(values, TOPIC);
-        require(values, URL);
+        // camel.component.<nsq|push>.<option> without a setting of its own: checked by the option's rules
+        for (String prefix : List.of("camel.component.nsq.", "camel.component.push.")) {
+            String component = prefix.substring("camel.component.".length(), prefix.length() - 1);
+            for (Map.Entry<String, Setting.Alias> option : ComponentKeys.simpleOptions(component).entrySet()) {
+                if (aliased.containsKey(option.getKey())) {
+                    continue;
+                }
+                Optional<SettingLayers.Found> found = layers.find(option.getKey());
+                if (found.isPresent()) {
+                    applied.add(new Applied(option.getValue(), option.getValue().option().parse(option.getKey(),
+                            found.get().value()), option.getKey()));
+                }
+            }
+        }
+        crossChecks(values);
+        return applied;
+    }
+
+    private static boolean same(Setting setting, String one, String two) {
+        try {
+            return java.util.Objects.equals(setting.alias().option().parse(setting.key(), one),
+                    setting.alias().option().parse(setting.key(), two));
+        } catch (InvalidValueException e) {
+            return one.trim().equals(two.trim());
+        }
+    }
+
+    private static void crossChecks(Map<String, Object> values) {
         boolean get = "GET".equals(values.get(METHOD));
-        EndpointUrls.parse(URL, (String) values.get(URL), get);
+        String url = (String) values.get(URL);
+        if (url != null && !url.isBlank()) {
+            EndpointUrls.parse(URL, url, get);
+        }
         long timeout = (Long) values.get("push.timeout");
-        long redeliveries = (Long) values.get("push.redeliveries");
+        long redeliveries = ((Number) values.get("push.redeliveries")).longValue();
         long redeliveryDelay = (Long) values.get("push.redelivery-delay");
-        long attempt = attemptMillis(timeout, redeliveries, redeliveryDelay);
+        long attempt = PushRedelivery.attemptMillis(timeout, redeliveries, redeliveryDelay);
         if (attempt > MAX_ATTEMPT_MILLIS) {
             throw new InvalidValueException("push.redeliveries", "push.redeliveries " + redeliveries + " with"
                     + " push.timeout " + Durations.format(timeout) + " and push.redelivery-delay "
@@ -197,22 +239,19 @@ public final class Settings {
         }
     }
 
-    /** The longest one attempt can take: every request timing out, and Camel's redelivery delays (capped at 60 s). */
-    static long attemptMillis(long timeout, long redeliveries, long redeliveryDelay) {
-        long total = (redeliveries + 1) * timeout;
-        long delay = redeliveryDelay;
-        for (long i = 0; i < redeliveries; i++) {
-            total += Math.min(delay, CAMEL_MAX_REDELIVERY_DELAY_MS);
-            delay = Math.min(delay * 2, CAMEL_MAX_REDELIVERY_DELAY_MS);
-        }
-        return total;
-    }
-
-    private static void require(Map<String, Object> values, String key) {
-        Object value = values.get(key);
-        if (value == null || value.toString().isBlank()) {
-            throw new InvalidValueException(key, key + " is not set: add it to application.properties or pass --"
-                    + key + "=…");
+    /** A key under one of our prefixes that no setting, option or Camel component option has stops start-up. */
+    private static void unknownKeys(SettingLayers layers) {
+        List<String> known = new ArrayList<>(BY_KEY.keySet());
+        known.addAll(ComponentKeys.all("nsq"));
+        known.addAll(ComponentKeys.all("push"));
+        for (Map.Entry<String, SettingLayers.Layer> key : layers.listedKeys().entrySet()) {
+            String name = key.getKey();
+            boolean ours = OUR_PREFIXES.stream().anyMatch(name::startsWith);
+            if (ours && !known.contains(name) && !ComponentKeys.isKnown(name)) {
+                String closest = Suggestions.closest(name, known);
+                throw new InvalidValueException(name, name + " (in " + key.getValue().name() + "): unknown setting"
+                        + (closest == null ? "; see --help for every setting" : "; did you mean " + closest + "?"));
+            }
         }
     }
 
@@ -250,27 +289,6 @@ public final class Settings {
         return text == null ? "" : text.trim();
     }
 
-    private static Object headers(String name, String text) {
-        try {
-            return CmqFormatter.parseHeaders(text == null ? "" : text);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidValueException(name, text, "is not a list of headers", "'Name: value' pairs"
-                    + " separated by ';', e.g. 'Authorization: Bearer abc; X-Env: prod'");
-        }
-    }
-
-    private static Object fraction(String name, String text) {
-        try {
-            double value = Double.parseDouble(text == null ? "" : text.trim());
-            if (value >= 0 && value <= 1) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new InvalidValueException(name, text, "is not a share of messages", "a number from 0.0 to 1.0");
-    }
-
     private static Object statusInterval(String name, String text) {
         long millis = Range.duration("0", "1d").parse(name, text);
         if (millis != 0 && millis < 1_000) {
@@ -285,7 +303,8 @@ public final class Settings {
             return "";
         }
         try {
-            return NsqAddress.parse(value);
+            NsqAddress.parse(value);
+            return value;
         } catch (IllegalArgumentException e) {
             throw new InvalidValueException(name, value, "is not an address of the form host:port",
                     "host:port, or empty");
@@ -304,8 +323,8 @@ public final class Settings {
     private static Object camelUri(String name, String text) {
         String value = text == null ? "" : text.trim();
         if (!value.isEmpty() && !value.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.+")) {
-            throw new InvalidValueException(name, io.nsqpush.push.Redaction.uri(value), "is not a Camel endpoint"
-                    + " URI", "scheme:path, e.g. nsq:orders.dead-letter or file:dead-letters");
+            throw new InvalidValueException(name, Redaction.uri(value), "is not a Camel endpoint URI",
+                    "scheme:path, e.g. nsq:orders.dead-letter or file:dead-letters");
         }
         return value;
     }
@@ -315,9 +334,8 @@ public final class Settings {
         if (value.startsWith("nsq:")) {
             String topic = value.substring(4).split("\\?", 2)[0];
             if (!NsqNames.isValid(topic) || topic.endsWith("#ephemeral")) {
-                throw new InvalidValueException(name, io.nsqpush.push.Redaction.uri(value), "names the topic '"
-                        + topic + "', which is not a valid NSQ topic to keep dead letters in", NsqNames.ALLOWED
-                        + ", not ephemeral (the default <topic>.dead-letter needs a topic of at most 52 characters)");
+                throw new InvalidValueException(name, Redaction.uri(value), "names the topic '" + topic + "', which"
+                        + " is not a valid NSQ topic to keep dead letters in", NsqNames.ALLOWED + ", not ephemeral");
             }
         }
         return value;
@@ -332,5 +350,10 @@ public final class Settings {
             }
         }
         return index;
+    }
+
+    /** For --help and the tables: the component whose options a camel.component.* key may name. */
+    static Class<?> componentClass(String component) {
+        return component.equals("nsq") ? NsqComponent.class : PushComponent.class;
     }
 }

@@ -1,81 +1,117 @@
 package io.nsqpush.app;
 
+import io.nsqpush.component.NsqConfiguration;
+import io.nsqpush.component.NsqConsumer;
 import io.nsqpush.component.RequeueBackoff;
 import io.nsqpush.config.Durations;
 import io.nsqpush.push.DeadLetterDestination;
 import io.nsqpush.push.EndpointUrls;
+import io.nsqpush.push.PushConfiguration;
+import io.nsqpush.push.PushEndpoint;
 import io.nsqpush.push.Redaction;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Channel;
+import org.apache.camel.DelegateProcessor;
+import org.apache.camel.NamedNode;
+import org.apache.camel.Navigate;
+import org.apache.camel.Processor;
 import org.apache.camel.Route;
+import org.apache.camel.processor.SendProcessor;
+import org.apache.camel.processor.errorhandler.RedeliveryErrorHandler;
+import org.apache.camel.processor.errorhandler.RedeliveryPolicy;
+import org.apache.camel.spi.RoutePolicy;
+import org.apache.camel.spi.RoutePolicyFactory;
 import org.apache.camel.support.RoutePolicySupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The one start-up line of a subscription, logged when its route starts (a route policy of the push template), e.g.
- * {@code orders/nsq-push ← nsqd 127.0.0.1:4150 → http://10.0.0.5/hook (JSON, 200 in flight); retries: redeliveries 2
- * (500ms, 1s), then REQ 10s, 20s, 40s, 1m20s, then dead letter → nsq:orders.dead-letter}. Secrets in URLs are masked.
+ * The one start-up line of every route that consumes from {@code nsq:} (a route policy factory of the context), read
+ * off the running route: where from, where to, how it retries, e.g. {@code orders/nsq-push ← nsqd 127.0.0.1:4150 →
+ * http://10.0.0.5/hook (JSON, 200 in flight); retries: redeliveries 2 (500ms, 1s), then REQ 10s, 20s, 40s, 1m20s, then
+ * dead letter → nsq:orders.dead-letter}. Secrets in URLs are masked. A route with no usable default dead-letter topic
+ * (a topic name too long for {@code .dead-letter}) fails to start here, before any message is taken.
  */
-public class SubscriptionSummary extends RoutePolicySupport {
+public final class SubscriptionSummary implements RoutePolicyFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.nsqpush.subscription");
 
-    private String topic = "";
-    private String channel = "";
-    private String servers = "";
-    private String lookupd = "";
-    private String url = "";
-    private String mode = "";
-    private String method = "POST";
-    private String format = "";
-    private String maxInFlight = "";
-    private String maxAttempts = "";
-    private String redeliveries = "";
-    private String redeliveryDelay = "";
-    private String requeueDelay = "";
-    private String maxRequeueDelay = "";
-    private String deadLetterUri = "";
-
     @Override
-    public void onStart(Route route) {
-        LOG.info("{}", line());
+    public RoutePolicy createRoutePolicy(CamelContext camelContext, String routeId, NamedNode route) {
+        return new RoutePolicySupport() {
+            @Override
+            public void onStart(Route started) {
+                if (started.getConsumer() instanceof NsqConsumer consumer) {
+                    LOG.info("{}", line(started, consumer));
+                }
+            }
+        };
     }
 
-    /** @return the line, from the subscription's parameters as the template resolved them */
-    String line() {
-        boolean get = method.equalsIgnoreCase("GET");
-        List<String> urls = EndpointUrls.parse("url", url, get);
-        String endpoints = (get ? "GET " : "") + urls.stream().map(Redaction::uri).collect(Collectors.joining(", "))
-                + (urls.size() > 1 ? " (" + mode + ")" : "");
-        String sources = (servers.isBlank() ? "" : "nsqd " + servers.trim())
-                + (!servers.isBlank() && !lookupd.isBlank() ? " + " : "")
-                + (lookupd.isBlank() ? "" : "nsqlookupd " + lookupd.trim());
-        String deadLetters = Redaction.uri(DeadLetterDestination.of(deadLetterUri, topic, servers, lookupd));
-        return topic + "/" + channel + " ← " + (sources.isEmpty() ? "nsqd localhost:4150" : sources) + " → "
-                + endpoints + " (" + format + ", " + maxInFlight + " in flight); retries: " + retryPlan()
-                + ", then dead letter → " + deadLetters;
+    static String line(Route route, NsqConsumer consumer) {
+        NsqConfiguration source = consumer.getEndpoint().getConfiguration();
+        List<PushEndpoint> targets = new ArrayList<>();
+        List<RedeliveryErrorHandler> handlers = new ArrayList<>();
+        walk(route.getProcessor(), targets, handlers, new IdentityHashMap<>());
+        String servers = source.getServers() == null ? "" : source.getServers().trim();
+        String lookupd = source.getLookupd() == null ? "" : source.getLookupd().trim();
+        String sources = (servers.isEmpty() ? "" : "nsqd " + servers) + (!servers.isEmpty() && !lookupd.isEmpty()
+                ? " + " : "") + (lookupd.isEmpty() ? "" : "nsqlookupd " + lookupd);
+        String to = targets.isEmpty() ? route.getEndpoint() == null ? "?" : "its steps"
+                : targets.stream().map(SubscriptionSummary::target).collect(Collectors.joining(", "));
+        String format = targets.isEmpty() ? "" : targets.get(0).getConfiguration().getFormat() + ", ";
+        RedeliveryErrorHandler handler = handlers.isEmpty() ? null : handlers.get(0);
+        return source.getTopic() + "/" + source.getChannel() + " ← " + (sources.isEmpty() ? "nsqd localhost:4150"
+                : sources) + " → " + to + " (" + format + source.getMaxInFlight() + " in flight); retries: "
+                + retryPlan(handler == null ? null : handler.getRedeliveryPolicy(), source)
+                + deadLetters(route, source, handler);
+    }
+
+    private static String target(PushEndpoint endpoint) {
+        PushConfiguration configuration = endpoint.getConfiguration();
+        boolean get = "GET".equals(configuration.getMethod());
+        List<String> urls = EndpointUrls.parse("url", configuration.getUrl(), get);
+        return (get ? "GET " : "") + urls.stream().map(Redaction::uri).collect(Collectors.joining(", "))
+                + (urls.size() > 1 ? " (" + configuration.getMode() + ")" : "");
+    }
+
+    private static String deadLetters(Route route, NsqConfiguration source, RedeliveryErrorHandler handler) {
+        if (handler == null || handler.getDeadLetterUri() == null) {
+            return ", no dead-letter channel (what fails is requeued until it succeeds)";
+        }
+        Object own = route.getProperties().get(DeadLetterDestination.ROUTE_PROPERTY);
+        String bridge = route.getCamelContext().getPropertiesComponent().resolveProperty("dead-letter.uri")
+                .orElse("").trim();
+        String uri = own != null && !own.toString().isBlank() ? own.toString().trim() : !bridge.isEmpty() ? bridge
+                : DeadLetterDestination.of(source.getTopic(), null) + " on the nsqd it came from";
+        return ", then dead letter → " + Redaction.uri(uri);
     }
 
     /**
      * @return e.g. {@code redeliveries 2 (500ms, 1s), then REQ 10s, 20s, 40s, 1m20s}; delays repeated at their cap are
      *         written once with a count ({@code 15m ×60}), so that a large maxAttempts stays one short line
      */
-    String retryPlan() {
-        int count = Integer.parseInt(redeliveries.trim());
+    static String retryPlan(RedeliveryPolicy policy, NsqConfiguration source) {
+        int count = policy == null ? 0 : Math.max(0, policy.getMaximumRedeliveries());
         List<Long> delays = new ArrayList<>();
-        long delay = Durations.parseMillis(redeliveryDelay);
-        for (int i = 0; i < count; i++) {
-            delays.add(delay);
-            delay = Math.min(delay * 2, Settings.CAMEL_MAX_REDELIVERY_DELAY_MS);
+        if (policy != null) {
+            long delay = policy.getRedeliveryDelay();
+            for (int i = 0; i < count; i++) {
+                delays.add(delay);
+                delay = policy.isUseExponentialBackOff() ? Math.min((long) (delay * policy.getBackOffMultiplier()),
+                        policy.getMaximumRedeliveryDelay()) : delay;
+            }
         }
         // the consumer's own back-off, so that the line says what it will do
-        RequeueBackoff backoff = new RequeueBackoff(Durations.parseMillis(requeueDelay),
-                Durations.parseMillis(maxRequeueDelay));
+        RequeueBackoff backoff = new RequeueBackoff(source.getRequeueDelay(), source.getMaxRequeueDelay());
         List<Long> requeues = new ArrayList<>();
-        for (int attempt = 1; attempt < Integer.parseInt(maxAttempts.trim()); attempt++) {
+        for (int attempt = 1; attempt < source.getMaxAttempts(); attempt++) {
             requeues.add(backoff.delayFor(attempt));
         }
         return "redeliveries " + count + (delays.isEmpty() ? "" : " (" + sequence(delays) + ")")
@@ -98,63 +134,35 @@ public class SubscriptionSummary extends RoutePolicySupport {
         return String.join(", ", parts);
     }
 
-    public void setTopic(String topic) {
-        this.topic = topic;
-    }
-
-    public void setChannel(String channel) {
-        this.channel = channel;
-    }
-
-    public void setServers(String servers) {
-        this.servers = servers == null ? "" : servers;
-    }
-
-    public void setLookupd(String lookupd) {
-        this.lookupd = lookupd == null ? "" : lookupd;
-    }
-
-    public void setUrl(String url) {
-        this.url = url;
-    }
-
-    public void setMode(String mode) {
-        this.mode = mode;
-    }
-
-    public void setMethod(String method) {
-        this.method = method == null ? "POST" : method.trim();
-    }
-
-    public void setFormat(String format) {
-        this.format = format == null ? "" : format.trim().toUpperCase(java.util.Locale.ROOT);
-    }
-
-    public void setMaxInFlight(String maxInFlight) {
-        this.maxInFlight = maxInFlight;
-    }
-
-    public void setMaxAttempts(String maxAttempts) {
-        this.maxAttempts = maxAttempts;
-    }
-
-    public void setRedeliveries(String redeliveries) {
-        this.redeliveries = redeliveries;
-    }
-
-    public void setRedeliveryDelay(String redeliveryDelay) {
-        this.redeliveryDelay = redeliveryDelay;
-    }
-
-    public void setRequeueDelay(String requeueDelay) {
-        this.requeueDelay = requeueDelay;
-    }
-
-    public void setMaxRequeueDelay(String maxRequeueDelay) {
-        this.maxRequeueDelay = maxRequeueDelay;
-    }
-
-    public void setDeadLetterUri(String deadLetterUri) {
-        this.deadLetterUri = deadLetterUri == null ? "" : deadLetterUri;
+    /** Collects the push: endpoints a route sends to and its error handlers, through Camel's processor tree. */
+    private static void walk(Processor processor, List<PushEndpoint> targets, List<RedeliveryErrorHandler> handlers,
+                             Map<Object, Boolean> seen) {
+        if (processor == null || seen.put(processor, true) != null) {
+            return;
+        }
+        if (processor instanceof Channel channel) {
+            walk(channel.getErrorHandler(), targets, handlers, seen);
+            walk(channel.getNextProcessor(), targets, handlers, seen);
+        }
+        if (processor instanceof RedeliveryErrorHandler handler) {
+            if (!handlers.contains(handler)) {
+                handlers.add(handler);
+            }
+            walk(handler.getOutput(), targets, handlers, seen);
+        }
+        if (processor instanceof SendProcessor send && send.getEndpoint() instanceof PushEndpoint push
+                && !targets.contains(push)) {
+            targets.add(push);
+        }
+        if (processor instanceof DelegateProcessor delegate) {
+            walk(delegate.getProcessor(), targets, handlers, seen);
+        }
+        if (processor instanceof Navigate<?> navigate && navigate.hasNext()) {
+            for (Object next : navigate.next()) {
+                if (next instanceof Processor child) {
+                    walk(child, targets, handlers, seen);
+                }
+            }
+        }
     }
 }

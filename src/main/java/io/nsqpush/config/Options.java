@@ -1,5 +1,6 @@
 package io.nsqpush.config;
 
+import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriParam;
 
 import java.lang.reflect.Field;
@@ -43,6 +44,9 @@ public final class Options {
         public String allowed() {
             if (range.isPresent()) {
                 return range.get().shortText();
+            } else if (field.getType() == double.class && field.getAnnotation(OptionRange.class) != null) {
+                return field.getAnnotation(OptionRange.class).min() + ".." + field.getAnnotation(OptionRange.class)
+                        .max();
             } else if (field.getType() == boolean.class) {
                 return "true, false";
             } else if (!enums.isEmpty()) {
@@ -70,6 +74,20 @@ public final class Options {
                     throw new InvalidValueException(key, text, "is not a boolean", "true, false");
                 }
                 return Boolean.parseBoolean(value);
+            } else if (type == double.class) {
+                OptionRange bounds = field.getAnnotation(OptionRange.class);
+                String allowed = bounds == null ? null : "a number from " + bounds.min() + " to " + bounds.max();
+                try {
+                    double value = Double.parseDouble(text == null ? "" : text.trim());
+                    if (bounds == null || (value >= Double.parseDouble(bounds.min())
+                            && value <= Double.parseDouble(bounds.max()))) {
+                        return value;
+                    }
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+                throw new InvalidValueException(key, text, bounds == null ? "is not a number" : "is out of range",
+                        allowed);
             } else if (type == int.class || type == long.class) {
                 long value;
                 try {
@@ -104,26 +122,39 @@ public final class Options {
         this.options = options;
     }
 
-    /** @return the options declared by {@code @UriParam} fields of the class (not its {@code @UriPath}) */
+    /**
+     * @return the options declared by {@code @UriParam} fields of a {@code @UriParams} class (not its
+     *         {@code @UriPath}), or by {@code @Metadata} fields of a component (those holding a number, a duration, a
+     *         boolean or text: not its configuration object or shared resources)
+     */
     public static Options of(Class<?> type) {
         Map<String, Option> options = new LinkedHashMap<>();
         for (Field field : type.getDeclaredFields()) {
             UriParam param = field.getAnnotation(UriParam.class);
-            if (param == null) {
+            Metadata metadata = field.getAnnotation(Metadata.class);
+            if (param == null && (metadata == null || !SIMPLE.contains(field.getType()))) {
                 continue;
             }
-            boolean duration = "java.time.Duration".equals(param.javaType());
+            String javaType = param != null ? param.javaType() : metadata.javaType();
+            boolean duration = "java.time.Duration".equals(javaType);
             OptionRange declared = field.getAnnotation(OptionRange.class);
-            Optional<Range> range = Optional.ofNullable(declared).map(r -> duration ? Range.duration(r.min(), r.max())
+            Optional<Range> range = Optional.ofNullable(field.getType() == double.class ? null : declared)
+                    .map(r -> duration ? Range.duration(r.min(), r.max())
                     : Range.whole(Long.parseLong(r.min()), Long.parseLong(r.max())));
-            String enums = param.enums();
+            String enums = param != null ? param.enums() : metadata.enums();
             field.setAccessible(true);
-            options.put(field.getName(), new Option(field.getName(), param.defaultValue(), range, duration,
-                    param.secret(), param.label(), param.description(),
+            options.put(field.getName(), new Option(field.getName(),
+                    param != null ? param.defaultValue() : metadata.defaultValue(), range, duration,
+                    param != null ? param.secret() : metadata.secret(),
+                    param != null ? param.label() : metadata.label(),
+                    param != null ? param.description() : metadata.description(),
                     enums.isEmpty() ? List.of() : Arrays.stream(enums.split(",")).map(String::trim).toList(), field));
         }
         return new Options(type, Collections.unmodifiableMap(options));
     }
+
+    private static final java.util.Set<Class<?>> SIMPLE = java.util.Set.of(String.class, int.class, long.class,
+            boolean.class, double.class);
 
     /** @return every option, in declaration order */
     public Map<String, Option> all() {
@@ -164,6 +195,20 @@ public final class Options {
                     && (option.range().isPresent() || option.field().getType() != String.class
                     || !option.enums().isEmpty())) {
                 parameter.setValue(option.parse(option.name(), text));
+            }
+        }
+    }
+
+    /**
+     * Checks every option with allowed words and sets it to the word as declared ({@code simplified} becomes
+     * {@code SIMPLIFIED}): a value set through Camel's own configurers (component-wide options) is not parsed by
+     * {@link #parseTexts}.
+     */
+    public void normalizeWords(Object target) {
+        for (Option option : options.values()) {
+            Object value = get(target, option);
+            if (!option.enums().isEmpty() && value instanceof String text) {
+                set(target, option, option.parse(option.name(), text));
             }
         }
     }

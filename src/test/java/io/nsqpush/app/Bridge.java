@@ -49,7 +49,10 @@ final class Bridge implements AutoCloseable {
         return start(line.defaults(), line.overrides(), Map.of());
     }
 
-    /** @param moreRoutes route files (name → YAML) placed next to the project's own before the bridge starts */
+    /**
+     * @param moreRoutes route files (name → YAML) placed next to the project's own before the bridge starts; a name
+     *                   mapped to null removes the project's file of that name
+     */
     static Bridge start(Map<String, String> overrides, Map<String, String> moreRoutes) throws Exception {
         return start(Map.of(), overrides, moreRoutes);
     }
@@ -63,7 +66,11 @@ final class Bridge implements AutoCloseable {
             }
         }
         for (Map.Entry<String, String> file : moreRoutes.entrySet()) {
-            Files.writeString(routes.resolve(file.getKey()), file.getValue());
+            if (file.getValue() == null) {
+                Files.delete(routes.resolve(file.getKey())); // the test runs without that file of the project's
+            } else {
+                Files.writeString(routes.resolve(file.getKey()), file.getValue());
+            }
         }
         Map<String, String> all = new HashMap<>();
         all.put("routes.directory", routes.toString());

@@ -48,7 +48,7 @@ class CommandLineTest {
         assertEquals("GET", o.get("push.method"));
         assertEquals("X-A: 1; Accept: text/plain; charset=utf-8", o.get("push.headers"));
         assertEquals(Map.of("X-A", "1", "Accept", "text/plain; charset=utf-8"),
-                io.nsqpush.push.CmqFormatter.parseHeaders(o.get("push.headers")));
+                io.nsqpush.push.CmqFormat.parseHeaders("push.headers", o.get("push.headers")));
         assertEquals("round-robin", o.get("push.mode"));
         assertEquals("1m30s", o.get("push.timeout"));
         assertEquals("500ms", o.get("push.connect-timeout"));
@@ -90,7 +90,7 @@ class CommandLineTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "--sample=2                          | --sample '2' is not a share of messages: allowed a number from 0.0 to 1.0",
+        "--sample=2                          | --sample '2' is out of range: allowed a number from 0.0 to 1.0",
         "--no-such-flag=1                    | --no-such-flag is not a flag of nsq-push",
         "--no-such-flag                      | --no-such-flag is not a flag of nsq-push",
         "-bogus                              | --bogus is not a flag of nsq-push",

@@ -50,7 +50,7 @@ class StartupValidationTest {
         "push.dead-letter-on      | 400,abc          | push.dead-letter-on '400,abc' is not a list of HTTP statuses",
         "push.dead-letter-on      | 200              | push.dead-letter-on '200' holds a 2xx status",
         "push.signing-secret      | secret-in-clear  | push.signing-secret '(secret, not shown)' is not a signing secret: allowed whsec_",
-        "push.sample              | 1.5              | push.sample '1.5' is not a share of messages",
+        "push.sample              | 1.5              | push.sample '1.5' is out of range: allowed a number from 0.0 to 1.0",
         "status.interval          | 60               | status.interval '60' is out of range: allowed 0 (off) or 1s..1d",
         "dead-letter.uri          | nowhere          | dead-letter.uri 'nowhere' is not a Camel endpoint URI",
         "dead-letter.uri          | nsq:a#ephemeral.dead-letter | dead-letter.uri 'nsq:a#ephemeral.dead-letter' names the topic 'a#ephemeral.dead-letter', which is not a valid NSQ topic",

@@ -17,7 +17,7 @@ class NsqEndpointValidationTest {
         "nsq:bad topic?channel=c                         | topic 'bad topic' is not a valid NSQ name",
         "nsq:t?channel=c&servers=nohost                  | servers 'nohost' is not a list of addresses ('nohost' is not an address of the form host:port): allowed comma-separated host:port",
         "nsq:t?channel=c&servers=h:70000                 | servers 'h:70000' is not a list of addresses ('h:70000' has no valid port",
-        "nsq:t                                           | channel is required to consume from nsq:t",
+        "nsq:t?channel=RAW( )                            | channel is required to consume from nsq:t",
         "nsq:t?channel=a/b                               | channel 'a/b' is not a valid NSQ name",
         "nsq:t?channel=c&maxInFlight=0                   | maxInFlight '0' is out of range: allowed 1..65535",
         "nsq:t?channel=c&maxAttempts=0                   | maxAttempts '0' is out of range: allowed 1..65535",
