@@ -84,6 +84,7 @@ public final class Settings {
             Setting.componentOption("push.connect-timeout", "push", PushComponent.OPTIONS, "connectTimeout"),
             Setting.componentOption("push.max-connections-per-host", "push", PushComponent.OPTIONS,
                     "maxConnectionsPerHost"),
+            Setting.componentOption("push.max-header-size", "push", PushComponent.OPTIONS, "maxHeaderSize"),
             Setting.declared("push.redeliveries", "redeliveries", PushRedelivery.OPTIONS.get("redeliveries")),
             Setting.declared("push.redelivery-delay", "redeliveryDelay", PushRedelivery.OPTIONS.get("firstDelay")),
             Setting.option("push.requeue-delay", "nsq", NSQ, "requeueDelay"),

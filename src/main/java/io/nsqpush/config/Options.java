@@ -147,10 +147,16 @@ public final class Options {
                     param != null ? param.defaultValue() : metadata.defaultValue(), range, duration,
                     param != null ? param.secret() : metadata.secret(),
                     param != null ? param.label() : metadata.label(),
-                    param != null ? param.description() : metadata.description(),
+                    param != null ? param.description() : description(field, metadata),
                     enums.isEmpty() ? List.of() : Arrays.stream(enums.split(",")).map(String::trim).toList(), field));
         }
         return new Options(type, Collections.unmodifiableMap(options));
+    }
+
+    /** A path option ({@code @UriPath} with {@code @Metadata}) is described by its path annotation. */
+    private static String description(Field field, Metadata metadata) {
+        org.apache.camel.spi.UriPath path = field.getAnnotation(org.apache.camel.spi.UriPath.class);
+        return metadata.description().isEmpty() && path != null ? path.description() : metadata.description();
     }
 
     private static final java.util.Set<Class<?>> SIMPLE = java.util.Set.of(String.class, int.class, long.class,

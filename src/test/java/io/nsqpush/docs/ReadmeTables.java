@@ -1,10 +1,11 @@
 package io.nsqpush.docs;
 
 import io.nsqpush.app.Settings;
+import io.nsqpush.component.NsqComponent;
 import io.nsqpush.component.NsqConfiguration;
 import io.nsqpush.config.Options;
-import io.nsqpush.config.Range;
-import org.apache.camel.spi.UriParam;
+import io.nsqpush.push.PushComponent;
+import io.nsqpush.push.PushConfiguration;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,8 +13,8 @@ import java.nio.file.Path;
 import java.util.stream.Collectors;
 
 /**
- * Renders the README's two option tables from the declarations ({@link Settings#ALL}, and NsqConfiguration's
- * {@code @UriParam}s through {@link Options}), so that the README cannot drift from the code. Each table lives
+ * Renders the README's option tables from the declarations ({@link Settings#ALL}, and the {@code @UriParam}s and
+ * {@code @Metadata} of the nsq: and push: components and their endpoints, through {@link Options}), so that the README cannot drift from the code. Each table lives
  * between {@code <!-- generated:NAME -->} and {@code <!-- /generated:NAME -->}.
  * <p>
  * {@code main} runs in the build (pom.xml, phase process-test-classes): a README whose tables differ from a fresh
@@ -25,6 +26,8 @@ public final class ReadmeTables {
     static final String STALE = "README.md had stale option tables and was regenerated: review and commit it";
     static final String SETTINGS = "settings";
     static final String NSQ_OPTIONS = "nsq-options";
+    static final String PUSH_OPTIONS = "push-options";
+    static final java.util.List<String> TABLES = java.util.List.of(SETTINGS, NSQ_OPTIONS, PUSH_OPTIONS);
 
     private static final String NONE = "—";
     private static final String SECRET = NONE + " (secret: never logged)";
@@ -50,9 +53,11 @@ public final class ReadmeTables {
         }
     }
 
-    /** @return the README with both generated regions rendered afresh, the rest untouched */
+    /** @return the README with every generated region rendered afresh, the rest untouched */
     static String render(String readme) {
-        return replace(replace(readme, SETTINGS, settingsTable()), NSQ_OPTIONS, nsqOptionsTable());
+        String nsq = optionsTable(Options.of(NsqComponent.class), NsqConfiguration.OPTIONS);
+        String push = optionsTable(Options.of(PushComponent.class), PushConfiguration.OPTIONS);
+        return replace(replace(replace(readme, SETTINGS, settingsTable()), NSQ_OPTIONS, nsq), PUSH_OPTIONS, push);
     }
 
     /** @return what stands between the region's markers */
@@ -62,30 +67,29 @@ public final class ReadmeTables {
     }
 
     static String settingsTable() {
-        return "| key | default | allowed | template parameter | description |\n|---|---|---|---|---|\n"
+        return "| key | default | allowed | subscription parameter | description |\n|---|---|---|---|---|\n"
                 + Settings.ALL.stream().map(s -> row(code(s.key()), s.secret() ? SECRET : code(s.defaultValue()),
                         text(s.allowed()), code(s.parameter()), text(s.description())))
                 .collect(Collectors.joining());
     }
 
-    static String nsqOptionsTable() {
-        return "| option | default | allowed | group | description |\n|---|---|---|---|---|\n"
-                + NsqConfiguration.OPTIONS.all().values().stream().map(o -> row(code(o.name()),
-                        o.secret() ? SECRET : code(o.defaultValue()), text(allowed(o)),
-                        o.label().isEmpty() ? "common" : o.label().replace(",", ", "), text(o.description())))
-                .collect(Collectors.joining());
+    /**
+     * Options of the component itself first (shared by all its endpoints: {@code camel.component.<name>.<option>}),
+     * then those of each endpoint, which may also be set component-wide as defaults.
+     */
+    static String optionsTable(Options component, Options endpoint) {
+        StringBuilder table = new StringBuilder(
+                "| option | default | allowed | scope | description |\n|---|---|---|---|---|\n");
+        component.all().values().stream().filter(o -> endpoint.find(o.name()).isEmpty() && !o.name().equals(
+                "configuration")).forEach(o -> table.append(optionRow(o, "component")));
+        endpoint.all().values().forEach(o -> table.append(optionRow(o,
+                o.label().isEmpty() ? "endpoint" : "endpoint (" + o.label().replace(",", ", ") + ")")));
+        return table.toString();
     }
 
-    /** The declared range, else the declared choices (enums, booleans); {@code —} for free text. */
-    private static String allowed(Options.Option option) {
-        if (option.range().isPresent()) {
-            return option.range().map(Range::shortText).get();
-        }
-        String choices = option.field().getAnnotation(UriParam.class).enums();
-        if (!choices.isEmpty()) {
-            return choices.replace(",", ", ");
-        }
-        return option.field().getType() == boolean.class ? "true, false" : NONE;
+    private static String optionRow(Options.Option o, String scope) {
+        return row(code(o.name()), o.secret() ? SECRET : code(o.defaultValue()),
+                o.allowed().isEmpty() ? NONE : text(o.allowed()), scope, text(o.description()));
     }
 
     private static String row(String... cells) {

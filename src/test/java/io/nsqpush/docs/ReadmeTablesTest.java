@@ -17,7 +17,7 @@ class ReadmeTablesTest {
     void readmeTablesAreFresh() throws IOException {
         String readme = Files.readString(Path.of("README.md"));
         String fresh = ReadmeTables.render(readme);
-        for (String name : List.of(ReadmeTables.SETTINGS, ReadmeTables.NSQ_OPTIONS)) {
+        for (String name : ReadmeTables.TABLES) {
             assertEquals(ReadmeTables.region(fresh, name), ReadmeTables.region(readme, name),
                     "README.md's " + name + " table is stale: mvn process-test-classes regenerates it");
         }
