@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -60,7 +61,8 @@ public final class Benchmark {
     /** Short, so that the CPU time read after a poll belongs to the count it saw; /stats costs the endpoint little. */
     private static final long POLL_MS = 50;
     private static final List<String> SETTINGS =
-            List.of("N", "N2", "N3", "RATE", "DURATION", "ROUNDS", "FORMAT", "CASES", "BRIDGES", "NSQD", "BRIDGE_OPTS");
+            List.of("N", "N2", "N3", "RATE", "DURATION", "ROUNDS", "FORMAT", "CASES", "BRIDGES", "NSQD", "BRIDGE_OPTS",
+                    "ENDPOINT");
 
     private final int n = intEnv("N", 100_000);
     private final int n2 = intEnv("N2", 60_000);
@@ -82,6 +84,7 @@ public final class Benchmark {
     private final List<String> warnings = new ArrayList<>();
     private String nsqd;
     private String nsqdKind;
+    private String endpointKind;
     private String endpoint;
     private Process endpointProcess;
     private Publisher publisher;
@@ -116,11 +119,9 @@ public final class Benchmark {
             results.notRun(NSQ_PUSH, "not in BRIDGES");
         }
         startNsqd();
-        // C1 only: C2 would spend seconds of CPU compiling the endpoint during the first case, next to its bridge
-        endpointProcess = processes.startClass("endpoint", List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"),
-                BenchEndpoint.class);
+        startEndpoint();
         endpoint = "http://127.0.0.1:" + Processes.awaitLine("endpoint", endpointProcess, "ready ", 30);
-        say("nsqd " + nsqd + " (" + nsqdKind + "), endpoint " + endpoint + ", bridges " + bridges + ", cases " + cases
+        say("nsqd " + nsqd + " (" + nsqdKind + "), endpoint " + endpoint + " (" + endpointKind + "), bridges " + bridges + ", cases " + cases
                 + ", " + rounds + " round(s); logs in " + Processes.LOGS);
 
         try (Publisher p = new Publisher(nsqd)) {
@@ -322,6 +323,35 @@ public final class Benchmark {
     // ---------------------------------------------------------------- the endpoint
 
     /**
+     * ENDPOINT=go (the default when {@code go} is on PATH): bench/endpoint/main.go, built here; a receiver in Go costs
+     * the shared cores what real ones do, where the JVM endpoint's JIT and GC weigh on whichever bridge runs beside
+     * them. ENDPOINT=jvm: {@link BenchEndpoint}, the same protocol on Netty.
+     */
+    private void startEndpoint() throws Exception {
+        String kind = env("ENDPOINT", onPath("go") ? "go" : "jvm");
+        if (kind.equals("go")) {
+            Path binary = Processes.LOGS.resolve("endpoint-go").toAbsolutePath();
+            Files.createDirectories(Processes.LOGS);
+            Process build = new ProcessBuilder("go", "build", "-o", binary.toString(), "bench/endpoint/main.go")
+                    .redirectErrorStream(true).redirectOutput(Processes.LOGS.resolve("endpoint-build.log").toFile())
+                    .start();
+            if (!build.waitFor(120, TimeUnit.SECONDS) || build.exitValue() != 0) {
+                throw new IllegalStateException("go build bench/endpoint/main.go failed: see "
+                        + Processes.LOGS.resolve("endpoint-build.log"));
+            }
+            endpointProcess = processes.start("endpoint", List.of(binary.toString()));
+            endpointKind = "Go, bench/endpoint/main.go, " + Processes.output("go", "version").orElse("go");
+        } else if (kind.equals("jvm")) {
+            // C1 only: C2 would spend seconds of CPU compiling the endpoint during the first case, next to its bridge
+            endpointProcess = processes.startClass("endpoint", List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"),
+                    BenchEndpoint.class);
+            endpointKind = "JVM, BenchEndpoint on Netty";
+        } else {
+            throw new IllegalArgumentException("ENDPOINT is go or jvm, not " + kind);
+        }
+    }
+
+    /**
      * Polls /stats until {@code count} requests arrived. When nothing new arrives for STALL_MS (or after DEADLINE_MS)
      * it warns and returns what arrived: the numbers then cover those.
      */
@@ -381,7 +411,8 @@ public final class Benchmark {
         List<String> lines = new ArrayList<>(List.of(
                 "- " + started + ", `nproc` " + Processes.output("nproc").orElse("?") + ", `uptime` at start: "
                         + load,
-                "- Java " + System.getProperty("java.runtime.version") + "; nsqd " + nsqd + ": " + nsqdKind,
+                "- Java " + System.getProperty("java.runtime.version") + "; nsqd " + nsqd + ": " + nsqdKind
+                        + "; endpoint: " + endpointKind,
                 format("- A: N=%d, B: N2=%d, C: N3=%d, D: RATE=%d msg/s for DURATION=%d s; ROUNDS=%d (medians); "
                                 + "bodies of %d bytes, max-in-flight %d; nsq-push FORMAT=%s (nsq_to_http posts the "
                                 + "body as it is)", n, n2, n3, rate, duration, rounds, BODY_BYTES, MAX_IN_FLIGHT,
