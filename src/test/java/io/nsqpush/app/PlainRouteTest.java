@@ -93,6 +93,37 @@ class PlainRouteTest {
         assertEquals(1, nsqd.requeueCount("orders", "billing"));
     }
 
+    /** push: is an endpoint like any other: in Camel's registry, and as MBeans with its statistics. */
+    @Test
+    void thePushStepIsAnEndpointInTheRegistryAndInJmx() throws Exception {
+        nsqd = TestNsqd.start();
+        bridge = start(nsqd.address(), Map.of());
+        endpoint.answer(n -> 200);
+        nsqd.publish("orders", "counted");
+        await().atMost(Duration.ofSeconds(10)).until(() -> nsqd.finCount("orders", "billing") == 1);
+
+        String uri = "push://" + endpoint.url("/billing") + "?format=SIMPLIFIED&timeout=10s";
+        assertTrue(bridge.context().getEndpoints().stream().anyMatch(e -> e.getEndpointUri().equals(uri)),
+                bridge.context().getEndpoints().toString());
+        javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        String context = bridge.context().getManagementName();
+        List<String> endpoints = jmx.queryNames(new javax.management.ObjectName("org.apache.camel:context=" + context
+                + ",type=endpoints,*"), null).stream().map(n -> n.getKeyProperty("name")).toList();
+        assertTrue(endpoints.stream().anyMatch(name -> name.contains("push://")), endpoints.toString());
+        // the send step to it, with Camel's counters
+        List<javax.management.ObjectName> sends = jmx.queryNames(new javax.management.ObjectName(
+                "org.apache.camel:context=" + context + ",type=processors,*"), null).stream()
+                .filter(n -> {
+                    try {
+                        return String.valueOf(jmx.getAttribute(n, "Destination")).startsWith("push:");
+                    } catch (javax.management.JMException notASend) {
+                        return false;
+                    }
+                }).toList();
+        assertEquals(1, sends.size(), "one to: push: step");
+        assertEquals(1L, jmx.getAttribute(sends.get(0), "ExchangesCompleted"));
+    }
+
     @Test
     void anEndpointThatIsAwayPausesTheRouteAndDeadLettersNothing() throws Exception {
         nsqd = TestNsqd.start();
