@@ -109,11 +109,15 @@ public class CmqFormat implements Processor {
         }
     }
 
-    /** Gives the request its CMQ headers: message id, tags, Content-Type, User-Agent and the configured extras. */
+    /** Gives the request its CMQ headers: message id, topic (SIMPLIFIED), tags, Content-Type, User-Agent and the configured extras. */
     void headers(Message in, BiConsumer<String, Object> header) throws Exception {
         String id = in.getHeader(NsqConstants.MESSAGE_ID, String.class);
         if (id != null) {
             header.accept(CmqHeaders.MESSAGE_ID, id);
+        }
+        String topic = format == PushFormat.SIMPLIFIED ? in.getHeader(NsqConstants.TOPIC, String.class) : null;
+        if (topic != null) {
+            header.accept(CmqHeaders.TOPIC_NAME, topic);
         }
         String tag = tag(in);
         if (tag != null) {

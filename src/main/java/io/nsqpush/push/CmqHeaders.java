@@ -7,6 +7,11 @@ public final class CmqHeaders {
     public static final String REQUEST_ID = "x-cmq-request-id";
     /** Out: the NSQ message ID as nsqd gave it (operators look it up in nsqd); stable across retries. */
     public static final String MESSAGE_ID = "x-cmq-message-id";
+    /**
+     * Out, SIMPLIFIED only: the NSQ topic, for a receiver of several topics on one URL (JSON has it as topicName). Not
+     * one of CMQ's headers: an addition of nsq-push.
+     */
+    public static final String TOPIC_NAME = "x-cmq-topic-name";
     /** Out: the message's tags joined by {@code ", "}; absent when there are none. */
     public static final String MESSAGE_TAG = "x-cmq-message-tag";
 

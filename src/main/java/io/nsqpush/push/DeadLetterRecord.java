@@ -14,8 +14,9 @@ import java.util.Base64;
 
 /**
  * Replaces the body with the dead-letter record, a JSON document that holds everything needed to replay the message to
- * its topic: {@code topic, channel, msgId, attempts, publishTime (ms), deadTime (ms), endpoint, lastStatus, lastError,
- * body, bodyEncoding} where body is the original body as UTF-8 text, or base64 when it is not valid UTF-8.
+ * its topic: {@code topic, channel, msgId, nsqd, dedupeKey, attempts, publishTime (ms), deadTime (ms), endpoint, lastStatus, lastError,
+ * body, bodyEncoding} where body is the original body as UTF-8 text, or base64 when it is not valid UTF-8, nsqd the
+ * nsqd the message came from and dedupeKey its {@link DedupeKey} (the webhook-id its requests carried).
  * Runs after {@link DeliveryFailure}, on the body as consumed ({@code push:} leaves the exchange's body as it is;
  * a route that transforms it before sending sets its dead-letter channel's useOriginalBody).
  */
@@ -37,6 +38,8 @@ public class DeadLetterRecord implements Processor {
             json.writeStringField("topic", message.getHeader(NsqConstants.TOPIC, String.class));
             json.writeStringField("channel", message.getHeader(NsqConstants.CHANNEL, String.class));
             json.writeStringField("msgId", message.getHeader(NsqConstants.MESSAGE_ID, String.class));
+            json.writeStringField("nsqd", message.getHeader(NsqConstants.ADDRESS, String.class));
+            json.writeStringField("dedupeKey", DedupeKey.of(exchange));
             json.writeNumberField("attempts", message.getHeader(NsqConstants.ATTEMPTS, 0, Integer.class));
             json.writeNumberField("publishTime", message.getHeader(NsqConstants.TIMESTAMP, 0L, Long.class));
             json.writeNumberField("deadTime", System.currentTimeMillis());

@@ -14,7 +14,10 @@ import java.util.Base64;
 
 /**
  * Turns a dead-letter record (see {@link DeadLetterRecord}) back into the message it holds: the body becomes the
- * original bytes and the header {@value #SOURCE_TOPIC} names the topic to republish it to.
+ * original bytes, the header {@value #SOURCE_TOPIC} names the topic to republish it to and {@value DedupeKey#HEADER}
+ * holds the record's dedupe key (when it has one), so that a {@code push:} after this step sends it under the key its
+ * first requests had. (NSQ messages carry no headers: a message republished through a topic is a new message of
+ * that topic, with a new key; see the README, "Formats".)
  * <p>
  * A record is data, written by whoever can publish to the dead-letter topic, and its topic becomes part of an
  * {@code nsq:} URI: {@code orders?servers=elsewhere:4150} would publish the message (and send the AUTH secret) to
@@ -54,8 +57,27 @@ public class DeadLetterReplay implements Processor {
             throw new InvalidRecordException(which + "topic \"" + topic + "\" is the one replay reads from: the"
                     + " message would come back forever");
         }
+        String key = key(record, which);
         message.setBody(body(record, which));
         message.setHeader(SOURCE_TOPIC, topic);
+        if (key != null) {
+            message.setHeader(DedupeKey.HEADER, key);
+        } else {
+            message.removeHeader(DedupeKey.HEADER);
+        }
+    }
+
+    /** @return the record's dedupe key, or null for a record written before records had one */
+    private static String key(JsonNode record, String which) throws InvalidRecordException {
+        JsonNode key = record.get("dedupeKey");
+        if (key == null || key.isNull()) {
+            return null;
+        }
+        if (!key.isTextual() || !DedupeKey.FORM.matcher(key.asText()).matches()) {
+            throw new InvalidRecordException(which + "dedupeKey " + excerpt(String.valueOf(key))
+                    + " is not a dedupe key: allowed msg_ and 22 base64url characters");
+        }
+        return key.asText();
     }
 
     private static byte[] body(JsonNode record, String which) throws InvalidRecordException {

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.nsqpush.component.NsqConstants;
 import io.nsqpush.component.NsqMessageControl;
 import io.nsqpush.http.HttpAnswer;
 import io.nsqpush.http.HttpFailure;
@@ -40,6 +39,8 @@ final class PushAttempt {
     private final boolean get;
     private ByteBuf body;
     private byte[] bytes;
+    /** The message's dedupe key, webhook-id on every request. */
+    private String key;
     /** The request's headers but its id and signature, worked out once for every URL tried. */
     private final List<Map.Entry<String, String>> fixed = new java.util.ArrayList<>();
 
@@ -59,6 +60,7 @@ final class PushAttempt {
             body = producer.format().body(in);
         }
         fixedHeaders(in);
+        key = DedupeKey.of(exchange);
         send(producer.pick(-1), 0);
     }
 
@@ -91,19 +93,18 @@ final class PushAttempt {
         fixed.addAll(all.entrySet());
     }
 
-    /** The request's headers: the fixed ones, a new request id, and a signature of this request. */
+    /** The request's headers: the fixed ones, a new request id, the dedupe key and a signature of this request. */
     private void headers(HttpHeaders headers) {
         for (Map.Entry<String, String> header : fixed) {
             headers.set(header.getKey(), header.getValue());
         }
         headers.set(CmqHeaders.REQUEST_ID, CmqRequestId.newId());
+        headers.set(WebhookSigner.ID, key);
         WebhookSigner signer = producer.signer();
         if (signer != null) {
             long timestamp = System.currentTimeMillis() / 1000;
-            String id = exchange.getIn().getHeader(NsqConstants.MESSAGE_ID, String.class);
-            headers.set(WebhookSigner.ID, id);
             headers.set(WebhookSigner.TIMESTAMP, timestamp);
-            headers.set(WebhookSigner.SIGNATURE, signer.sign(id, timestamp, body));
+            headers.set(WebhookSigner.SIGNATURE, signer.sign(key, timestamp, body));
         }
     }
 

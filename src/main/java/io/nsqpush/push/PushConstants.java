@@ -18,6 +18,11 @@ public final class PushConstants {
             + " overrides the tags option.", javaType = "Object")
     public static final String MESSAGE_TAG = CmqHeaders.NSQ_MESSAGE_TAG;
 
+    @Metadata(label = "producer", description = "The message's dedupe key (webhook-id, msg_ and 22 base64url"
+            + " characters) when it is known already, e.g. from a dead-letter record (DeadLetterReplay sets it); else"
+            + " push: derives it from the NSQ headers. Never sent as an HTTP header.", javaType = "String")
+    public static final String DEDUPE_KEY = DedupeKey.HEADER;
+
     // --------------------------------------------------------------------------------- exchange properties
 
     /** Set (true) when the endpoint took the message. */

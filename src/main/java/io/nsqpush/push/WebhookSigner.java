@@ -15,6 +15,7 @@ import java.util.Base64;
  */
 public final class WebhookSigner {
 
+    /** The message's {@link DedupeKey}, sent on every request, signed or not; the id a signature signs. */
     public static final String ID = "webhook-id";
     public static final String TIMESTAMP = "webhook-timestamp";
     public static final String SIGNATURE = "webhook-signature";

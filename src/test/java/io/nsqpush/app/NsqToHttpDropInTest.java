@@ -168,14 +168,16 @@ class NsqToHttpDropInTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> nsqd.finCount("orders", "nsq-push") == 1);
         List<TestEndpoint.Request> requests = endpoint.requestsFor(id);
         assertEquals(2, requests.size());
+        // the message's dedupe key, not nsqd's id (which repeats across topics and nsqds)
+        String key = io.nsqpush.push.DedupeKey.of(nsqd.address(), "orders", id);
         for (TestEndpoint.Request request : requests) {
             // verified as a receiver does: the spec's algorithm over the raw request, not the bridge's code
-            assertEquals(id, request.header("webhook-id"));
+            assertEquals(key, request.header("webhook-id"));
             String timestamp = request.header("webhook-timestamp");
             assertTrue(Math.abs(Long.parseLong(timestamp) - System.currentTimeMillis() / 1000) < 30, timestamp);
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(Base64.getDecoder().decode(secret.substring("whsec_".length())), "HmacSHA256"));
-            mac.update((id + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8));
+            mac.update((key + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8));
             String expected = "v1," + Base64.getEncoder().encodeToString(mac.doFinal(request.body()));
             assertEquals(expected, request.header("webhook-signature"));
         }

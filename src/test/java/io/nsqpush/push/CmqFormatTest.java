@@ -215,6 +215,8 @@ class CmqFormatTest {
         assertArrayEquals(copy, exchange.getIn().getBody(byte[].class));
         assertEquals(ID, exchange.getIn().getHeader(CmqHeaders.MESSAGE_ID));
         assertEquals("a, b", exchange.getIn().getHeader(CmqHeaders.MESSAGE_TAG));
+        assertEquals(exchange.getIn().getHeader(NsqConstants.TOPIC), exchange.getIn().getHeader(CmqHeaders.TOPIC_NAME),
+                "the topic, for a receiver of several topics on one URL");
         assertNull(exchange.getIn().getHeader(Exchange.HTTP_METHOD), "the method is the delivery step's");
     }
 

@@ -86,6 +86,7 @@ class PushProducerTest {
         exchange.getIn().setHeader(NsqConstants.TIMESTAMP, 1_700_000_123_999L);
         exchange.getIn().setHeader(NsqConstants.TOPIC, "orders");
         exchange.getIn().setHeader(NsqConstants.CHANNEL, "billing");
+        exchange.getIn().setHeader(NsqConstants.ADDRESS, "127.0.0.1:4150");
         exchange.getIn().setHeader(NsqConstants.ATTEMPTS, 1);
     }
 
@@ -114,6 +115,9 @@ class PushProducerTest {
                 + ID + "\",\"msgBody\":\"quote \\\" ✓\",\"publishTime\":1700000123}",
                 new String(request.body(), StandardCharsets.UTF_8));
         assertEquals(ID, request.header("x-cmq-message-id"));
+        assertEquals(DedupeKey.of("127.0.0.1:4150", "orders", ID), request.header("webhook-id"), "unsigned too");
+        assertNull(request.header("webhook-signature"));
+        assertNull(request.header("x-cmq-topic-name"), "JSON has it in the envelope: CMQ's headers only");
         assertEquals("a, b", request.header("x-cmq-message-tag"));
         assertEquals("text/plain", request.header("content-type"));
         assertTrue(request.header("user-agent").startsWith("nsq-push/"));
@@ -136,6 +140,10 @@ class PushProducerTest {
         assertNotEquals(server.requests().get(0).header("x-cmq-request-id"),
                 server.requests().get(1).header("x-cmq-request-id"));
         assertEquals(ID, server.requests().get(1).header("x-cmq-message-id"));
+        assertEquals("orders", server.requests().get(0).header("x-cmq-topic-name"));
+        assertEquals(DedupeKey.of("127.0.0.1:4150", "orders", ID), server.requests().get(0).header("webhook-id"));
+        assertEquals(server.requests().get(0).header("webhook-id"), server.requests().get(1).header("webhook-id"),
+                "the message sent again: the same key");
     }
 
     @Test
@@ -148,6 +156,7 @@ class PushProducerTest {
         send(0, "{\"n\":1}".getBytes(StandardCharsets.UTF_8));
 
         Request request = server.requests().get(0);
+        assertEquals(DedupeKey.of("127.0.0.1:4150", "orders", ID), request.header("webhook-id"), "the key is signed");
         String signed = request.header("webhook-id") + "." + request.header("webhook-timestamp") + "."
                 + new String(request.body(), StandardCharsets.UTF_8);
         Mac mac = Mac.getInstance("HmacSHA256");

@@ -11,7 +11,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -21,9 +20,6 @@ import java.util.function.Function;
  * still where the timer expects it, so a stale timer is harmless.
  */
 final class Broker {
-
-    /** Unique across every test nsqd of the JVM: 16 lowercase hex chars, as nsqd's GUIDs. */
-    private static final AtomicLong ID_SEQUENCE = new AtomicLong(System.currentTimeMillis() << 16);
 
     private final Object lock = new Object();
     private final TestNsqd.Options options;
@@ -117,7 +113,7 @@ final class Broker {
             FixtureTopic topic = topic(topicName);
             List<String> ids = new ArrayList<>();
             for (byte[] body : bodies) {
-                FixtureMessage message = new FixtureMessage(newId(), body.clone(), nowEpochNanos(), deferMs);
+                FixtureMessage message = new FixtureMessage(topic.ids.next(), body.clone(), nowEpochNanos(), deferMs);
                 ids.add(message.id);
                 if (origin != null) {
                     published.add(new PublishedMessage(message.id, topicName, message.body, deferMs,
@@ -364,11 +360,8 @@ final class Broker {
     // ---------------------------------------------------------------- helpers
 
     private FixtureTopic topic(String name) {
-        return topics.computeIfAbsent(name, FixtureTopic::new);
-    }
-
-    private static String newId() {
-        return String.format("%016x", ID_SEQUENCE.incrementAndGet());
+        return topics.computeIfAbsent(name, n -> new FixtureTopic(n, new MessageIds(options.nodeId(),
+                options.idClock())));
     }
 
     private static long nowEpochNanos() {

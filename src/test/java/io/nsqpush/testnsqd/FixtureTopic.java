@@ -12,9 +12,12 @@ final class FixtureTopic {
     final boolean ephemeral;
     final Map<String, FixtureChannel> channels = new LinkedHashMap<>();
     final Deque<FixtureMessage> waitingForChannel = new ArrayDeque<>();
+    /** nsqd numbers each topic's messages on its own. */
+    final MessageIds ids;
 
-    FixtureTopic(String name) {
+    FixtureTopic(String name, MessageIds ids) {
         this.name = name;
+        this.ids = ids;
         this.ephemeral = NsqNames.isEphemeral(name);
     }
 }

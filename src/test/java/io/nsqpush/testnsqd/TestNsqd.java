@@ -317,6 +317,39 @@ public final class TestNsqd implements AutoCloseable {
         private boolean deflate = true;
         private int maxDeflateLevel = 6;
         private String authSecret;
+        private int nodeId = MessageIds.defaultNodeId();
+        private java.util.function.LongSupplier idClock = Options::epochNanos;
+
+        /**
+         * {@code --node-id} (0-1023), part of every message id; nsqd's default, like this one's, is the crc32 of the
+         * hostname modulo 1024, so every nsqd of one host started without it has the same.
+         */
+        public Options nodeId(int nodeId) {
+            this.nodeId = nodeId;
+            return this;
+        }
+
+        /**
+         * The clock message ids are made of (nanoseconds since the epoch; nsqd's time.Now()). A test may hold it
+         * still to publish many messages "at the same instant" (at most 4096 per topic, as in one nsqd tick).
+         */
+        public Options idClock(java.util.function.LongSupplier epochNanos) {
+            this.idClock = epochNanos;
+            return this;
+        }
+
+        public int nodeId() {
+            return nodeId;
+        }
+
+        public java.util.function.LongSupplier idClock() {
+            return idClock;
+        }
+
+        private static long epochNanos() {
+            java.time.Instant now = java.time.Instant.now();
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        }
 
         /** 0 (the default) picks an ephemeral port. */
         public Options port(int port) {
@@ -487,13 +520,16 @@ public final class TestNsqd implements AutoCloseable {
                     .maxBodySize(maxBodySize).defaultHeartbeatIntervalMs(defaultHeartbeatIntervalMs)
                     .maxHeartbeatIntervalMs(maxHeartbeatIntervalMs).tls(tls).tlsRequired(tlsRequired)
                     .tlsClientAuth(tlsClientAuth).snappy(snappy).deflate(deflate).maxDeflateLevel(maxDeflateLevel)
-                    .authSecret(authSecret);
+                    .authSecret(authSecret).nodeId(nodeId).idClock(idClock);
         }
 
         /** nsqd refuses to start with these. */
         void validate() {
             if (tls == null && tlsRequired()) {
                 throw new IllegalArgumentException("cannot require TLS client connections without TLS key and cert");
+            }
+            if (nodeId < 0 || nodeId >= 1024) {
+                throw new IllegalArgumentException("--node-id must be [0,1024)");
             }
             if (maxDeflateLevel < 1 || maxDeflateLevel > 9) {
                 throw new IllegalArgumentException("--max-deflate-level must be [1,9]");

@@ -102,6 +102,25 @@ class TestNsqdTest {
     }
 
     @Test
+    void messageIdsAreNumberedPerTopicAsNsqdsGuidsSoTheyRepeatAcrossTopicsAndNsqdsOfOneNodeId() {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(
+                1_700_000_000_000_000_000L);
+        TestNsqd nsqd = nsqd(new TestNsqd.Options().nodeId(7).idClock(clock::get));
+        TestNsqd sameNode = nsqd(new TestNsqd.Options().nodeId(7).idClock(clock::get));
+        // (UnixNano >> 20) - twepoch, << 22 | node id 7 << 12 | sequence, as nsqd/guid.go (computed by hand)
+        assertEquals("135950b7e8407000", nsqd.publish("orders", "a"));
+        assertEquals("135950b7e8407001", nsqd.publish("orders", "b"));
+        assertEquals("135950b7e8407000", nsqd.publish("billing", "c"), "a topic has its own sequence");
+        assertEquals("135950b7e8407000", sameNode.publish("orders", "d"), "and so has another nsqd's topic");
+        clock.addAndGet(1 << 20);
+        assertEquals("135950b7e8807000", nsqd.publish("orders", "e"), "the next tick starts at sequence 0");
+        Message first = closing(RawNsqClient.subscribed(nsqd, NEGOTIATE, "billing", "ch", 1)).readMessage();
+        assertEquals("135950b7e8407000", first.id(), "the id as nsqd sends it in the message frame");
+        TestNsqd other = nsqd(new TestNsqd.Options().nodeId(8).idClock(clock::get));
+        assertEquals("135950b7e8808000", other.publish("orders", "f"), "another node id, another id");
+    }
+
+    @Test
     void rdyWindowLimitsUnfinishedMessages() {
         TestNsqd nsqd = nsqd();
         for (int i = 0; i < 5; i++) {
