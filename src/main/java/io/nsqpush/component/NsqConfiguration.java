@@ -6,6 +6,8 @@ import io.nsqpush.nsq.NsqClientOptions;
 import io.nsqpush.nsq.NsqCompression;
 import io.nsqpush.nsq.NsqLookupd;
 import io.nsqpush.nsq.NsqNames;
+import io.nsqpush.config.Durations;
+import io.nsqpush.config.InvalidValueException;
 import io.nsqpush.config.OptionRange;
 import io.nsqpush.config.Options;
 import org.apache.camel.RuntimeCamelException;
@@ -75,7 +77,8 @@ public class NsqConfiguration implements Cloneable {
     @OptionRange(min = "0", max = "1h")
     private long requeueDelay;
     @UriParam(label = "consumer", defaultValue = "15m", javaType = "java.time.Duration", description = "The largest"
-            + " REQ delay (nsqd's --max-req-timeout, 1 h by default, caps it)")
+            + " REQ delay (nsqd's --max-req-timeout, 1 h by default, caps it); a retryPolicy with a longer one is"
+            + " refused, never shortened")
     @OptionRange(min = "0", max = "1h")
     private long maxRequeueDelay;
     @UriParam(label = "consumer", defaultValue = "NSQ", enums = "NSQ,BACKOFF_RETRY,EXPONENTIAL_DECAY_RETRY",
@@ -223,11 +226,10 @@ public class NsqConfiguration implements Cloneable {
     public static void checkRetryPolicy(String key, String policy, String maxKey, long maxRequeueDelay) {
         RetrySchedule schedule = RetrySchedule.of(RetrySchedule.policy(policy), 0, maxRequeueDelay, 1, null);
         if (schedule.policy() != RetrySchedule.Policy.NSQ && schedule.longestDelay() > maxRequeueDelay) {
-            throw new io.nsqpush.config.InvalidValueException(key, policy, "REQs with delays up to "
-                    + io.nsqpush.config.Durations.format(schedule.longestDelay()) + ", above " + maxKey + " ("
-                    + io.nsqpush.config.Durations.format(maxRequeueDelay) + ", set it to nsqd's --max-req-timeout"
-                    + " when that is lower than 1h)", "NSQ, or " + maxKey + " of at least "
-                    + io.nsqpush.config.Durations.format(schedule.longestDelay()));
+            throw new InvalidValueException(key, policy, "REQs with delays up to "
+                    + Durations.format(schedule.longestDelay()) + ", above " + maxKey + " ("
+                    + Durations.format(maxRequeueDelay) + ", set it to nsqd's --max-req-timeout when that is lower"
+                    + " than 1h)", "NSQ, or " + maxKey + " of at least " + Durations.format(schedule.longestDelay()));
         }
     }
 
