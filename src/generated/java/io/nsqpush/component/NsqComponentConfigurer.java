@@ -86,6 +86,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "reconnectDelay": getOrCreateConfiguration(target).setReconnectDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "requeuedelay":
         case "requeueDelay": getOrCreateConfiguration(target).setRequeueDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "retrypolicy":
+        case "retryPolicy": getOrCreateConfiguration(target).setRetryPolicy(property(camelContext, java.lang.String.class, value)); return true;
         case "servers": getOrCreateConfiguration(target).setServers(property(camelContext, java.lang.String.class, value)); return true;
         case "threads": getOrCreateConfiguration(target).setThreads(property(camelContext, int.class, value)); return true;
         case "tls": getOrCreateConfiguration(target).setTls(property(camelContext, boolean.class, value)); return true;
@@ -169,6 +171,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "reconnectDelay": return long.class;
         case "requeuedelay":
         case "requeueDelay": return long.class;
+        case "retrypolicy":
+        case "retryPolicy": return java.lang.String.class;
         case "servers": return java.lang.String.class;
         case "threads": return int.class;
         case "tls": return boolean.class;
@@ -248,6 +252,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "reconnectDelay": return getOrCreateConfiguration(target).getReconnectDelay();
         case "requeuedelay":
         case "requeueDelay": return getOrCreateConfiguration(target).getRequeueDelay();
+        case "retrypolicy":
+        case "retryPolicy": return getOrCreateConfiguration(target).getRetryPolicy();
         case "servers": return getOrCreateConfiguration(target).getServers();
         case "threads": return getOrCreateConfiguration(target).getThreads();
         case "tls": return getOrCreateConfiguration(target).isTls();

@@ -72,6 +72,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "reconnectDelay": target.getConfiguration().setReconnectDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "requeuedelay":
         case "requeueDelay": target.getConfiguration().setRequeueDelay(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "retrypolicy":
+        case "retryPolicy": target.getConfiguration().setRetryPolicy(property(camelContext, java.lang.String.class, value)); return true;
         case "servers": target.getConfiguration().setServers(property(camelContext, java.lang.String.class, value)); return true;
         case "threads": target.getConfiguration().setThreads(property(camelContext, int.class, value)); return true;
         case "tls": target.getConfiguration().setTls(property(camelContext, boolean.class, value)); return true;
@@ -143,6 +145,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "reconnectDelay": return long.class;
         case "requeuedelay":
         case "requeueDelay": return long.class;
+        case "retrypolicy":
+        case "retryPolicy": return java.lang.String.class;
         case "servers": return java.lang.String.class;
         case "threads": return int.class;
         case "tls": return boolean.class;
@@ -215,6 +219,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "reconnectDelay": return target.getConfiguration().getReconnectDelay();
         case "requeuedelay":
         case "requeueDelay": return target.getConfiguration().getRequeueDelay();
+        case "retrypolicy":
+        case "retryPolicy": return target.getConfiguration().getRetryPolicy();
         case "servers": return target.getConfiguration().getServers();
         case "threads": return target.getConfiguration().getThreads();
         case "tls": return target.getConfiguration().isTls();

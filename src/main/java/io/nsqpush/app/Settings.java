@@ -87,6 +87,7 @@ public final class Settings {
             Setting.componentOption("push.max-header-size", "push", PushComponent.OPTIONS, "maxHeaderSize"),
             Setting.declared("push.redeliveries", "redeliveries", PushRedelivery.OPTIONS.get("redeliveries")),
             Setting.declared("push.redelivery-delay", "redeliveryDelay", PushRedelivery.OPTIONS.get("firstDelay")),
+            Setting.option("push.retry-policy", "nsq", NSQ, "retryPolicy"),
             Setting.option("push.requeue-delay", "nsq", NSQ, "requeueDelay"),
             Setting.option("push.max-requeue-delay", "nsq", NSQ, "maxRequeueDelay"),
             Setting.option("push.pause", "nsq", NSQ, "backoffDelay"),
@@ -227,6 +228,8 @@ public final class Settings {
                     + " shorter times");
         }
         order(values, "push.max-requeue-delay", "push.requeue-delay");
+        NsqConfiguration.checkRetryPolicy("push.retry-policy", (String) values.get("push.retry-policy"),
+                "push.max-requeue-delay", (Long) values.get("push.max-requeue-delay"));
         order(values, "push.max-pause", "push.pause");
         StatusCodes deadLetterOn = (StatusCodes) values.get("push.dead-letter-on");
         StatusCodes successOn = (StatusCodes) values.get("push.success-on");

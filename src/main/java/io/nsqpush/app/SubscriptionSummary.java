@@ -2,7 +2,7 @@ package io.nsqpush.app;
 
 import io.nsqpush.component.NsqConfiguration;
 import io.nsqpush.component.NsqConsumer;
-import io.nsqpush.component.RequeueBackoff;
+import io.nsqpush.component.RetrySchedule;
 import io.nsqpush.config.Durations;
 import io.nsqpush.push.DeadLetterDestination;
 import io.nsqpush.push.EndpointUrls;
@@ -35,7 +35,8 @@ import java.util.stream.Collectors;
  * The one start-up line of every route that consumes from {@code nsq:} (a route policy factory of the context), read
  * off the running route: where from, where to, how it retries, e.g. {@code orders/nsq-push ← nsqd 127.0.0.1:4150 →
  * http://10.0.0.5/hook (JSON, 200 in flight); retries: redeliveries 2 (500ms, 1s), then REQ 10s, 20s, 40s, 1m20s, then
- * dead letter → nsq:orders.dead-letter}. Secrets in URLs are masked. A route with no usable default dead-letter topic
+ * dead letter → nsq:orders.dead-letter}, a CMQ retry policy by its name ({@code then BACKOFF_RETRY: REQ 10s-20s ×3}).
+ * Secrets in URLs are masked. A route with no usable default dead-letter topic
  * (a topic name too long for {@code .dead-letter}) fails to start here, before any message is taken.
  */
 public final class SubscriptionSummary implements RoutePolicyFactory {
@@ -108,14 +109,17 @@ public final class SubscriptionSummary implements RoutePolicyFactory {
                         policy.getMaximumRedeliveryDelay()) : delay;
             }
         }
-        // the consumer's own back-off, so that the line says what it will do
-        RequeueBackoff backoff = new RequeueBackoff(source.getRequeueDelay(), source.getMaxRequeueDelay());
-        List<Long> requeues = new ArrayList<>();
-        for (int attempt = 1; attempt < source.getMaxAttempts(); attempt++) {
-            requeues.add(backoff.delayFor(attempt));
+        String redeliveries = "redeliveries " + count + (delays.isEmpty() ? "" : " (" + sequence(delays) + ")");
+        // the consumer's own schedule, so that the line says what it will do; a CMQ policy by its name
+        RetrySchedule schedule = RetrySchedule.of(source, (min, max) -> min);
+        if (schedule.describe() != null) {
+            return redeliveries + ", then " + schedule.describe();
         }
-        return "redeliveries " + count + (delays.isEmpty() ? "" : " (" + sequence(delays) + ")")
-                + (requeues.isEmpty() ? "" : ", then REQ " + sequence(requeues));
+        List<Long> requeues = new ArrayList<>();
+        for (int attempt = 1; attempt < schedule.maxAttempts(); attempt++) {
+            requeues.add(schedule.delayFor(attempt));
+        }
+        return redeliveries + (requeues.isEmpty() ? "" : ", then REQ " + sequence(requeues));
     }
 
     /** @return the delays as durations, a run of equal ones at the end written once with its count */

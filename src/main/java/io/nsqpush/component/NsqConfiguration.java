@@ -6,6 +6,8 @@ import io.nsqpush.nsq.NsqClientOptions;
 import io.nsqpush.nsq.NsqCompression;
 import io.nsqpush.nsq.NsqLookupd;
 import io.nsqpush.nsq.NsqNames;
+import io.nsqpush.config.Durations;
+import io.nsqpush.config.InvalidValueException;
 import io.nsqpush.config.OptionRange;
 import io.nsqpush.config.Options;
 import org.apache.camel.RuntimeCamelException;
@@ -75,9 +77,17 @@ public class NsqConfiguration implements Cloneable {
     @OptionRange(min = "0", max = "1h")
     private long requeueDelay;
     @UriParam(label = "consumer", defaultValue = "15m", javaType = "java.time.Duration", description = "The largest"
-            + " REQ delay (nsqd's --max-req-timeout, 1 h by default, caps it)")
+            + " REQ delay (nsqd's --max-req-timeout, 1 h by default, caps it); a retryPolicy with a longer one is"
+            + " refused, never shortened")
     @OptionRange(min = "0", max = "1h")
     private long maxRequeueDelay;
+    @UriParam(label = "consumer", defaultValue = "NSQ", enums = "NSQ,BACKOFF_RETRY,EXPONENTIAL_DECAY_RETRY",
+              description = "How a failed message is retried, as REQ delays in nsqd counted by nsqd's attempts. NSQ:"
+                      + " requeueDelay doubling up to maxRequeueDelay, dead letter at maxAttempts. CMQ's policies"
+                      + " (their own delays and attempts; maxRequeueDelay must allow their longest delay):"
+                      + " BACKOFF_RETRY, 3 retries each after a random 10-20s; EXPONENTIAL_DECAY_RETRY, 176 retries"
+                      + " over a day after 1s, 2s, 4s, ... 256s, then 512s")
+    private String retryPolicy;
     @UriParam(label = "consumer", defaultValue = "1s", javaType = "java.time.Duration", description = "The first"
             + " pause of the subscription when a route reports its downstream unavailable (RDY 0, then one message at"
             + " a time); it doubles after every failed probe up to maxBackoffDelay")
@@ -206,6 +216,21 @@ public class NsqConfiguration implements Cloneable {
         OPTIONS.checkOrder(this, "maxRequeueDelay", "requeueDelay");
         OPTIONS.checkOrder(this, "maxReconnectDelay", "reconnectDelay");
         OPTIONS.checkOrder(this, "maxBackoffDelay", "backoffDelay");
+        checkRetryPolicy("retryPolicy", retryPolicy, "maxRequeueDelay", maxRequeueDelay);
+    }
+
+    /**
+     * A CMQ policy's delays are its definition: rather than cap one silently (as nsqd does above its
+     * --max-req-timeout), a maxRequeueDelay below its longest delay refuses the policy.
+     */
+    public static void checkRetryPolicy(String key, String policy, String maxKey, long maxRequeueDelay) {
+        RetrySchedule schedule = RetrySchedule.of(RetrySchedule.policy(policy), 0, maxRequeueDelay, 1, null);
+        if (schedule.policy() != RetrySchedule.Policy.NSQ && schedule.longestDelay() > maxRequeueDelay) {
+            throw new InvalidValueException(key, policy, "REQs with delays up to "
+                    + Durations.format(schedule.longestDelay()) + ", above " + maxKey + " ("
+                    + Durations.format(maxRequeueDelay) + ", set it to nsqd's --max-req-timeout when that is lower"
+                    + " than 1h)", "NSQ, or " + maxKey + " of at least " + Durations.format(schedule.longestDelay()));
+        }
     }
 
     /** @return what the protocol client needs to IDENTIFY */
@@ -318,6 +343,14 @@ public class NsqConfiguration implements Cloneable {
 
     public void setMaxRequeueDelay(long maxRequeueDelay) {
         this.maxRequeueDelay = maxRequeueDelay;
+    }
+
+    public String getRetryPolicy() {
+        return retryPolicy;
+    }
+
+    public void setRetryPolicy(String retryPolicy) {
+        this.retryPolicy = retryPolicy;
     }
 
     public long getBackoffDelay() {

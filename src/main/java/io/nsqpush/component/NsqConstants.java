@@ -13,7 +13,8 @@ public final class NsqConstants {
             + " delivery.", javaType = "Integer")
     public static final String ATTEMPTS = "CamelNsqAttempts";
 
-    @Metadata(label = "consumer", description = "The consumer's maxAttempts: when CamelNsqAttempts reaches it and the"
+    @Metadata(label = "consumer", description = "The last attempt of the consumer's retryPolicy (maxAttempts under"
+            + " NSQ, 4 under BACKOFF_RETRY, 177 under EXPONENTIAL_DECAY_RETRY): when CamelNsqAttempts reaches it and the"
             + " exchange still fails, a route's error handler should dead-letter the message.", javaType = "Integer")
     public static final String MAX_ATTEMPTS = "CamelNsqMaxAttempts";
 

@@ -30,7 +30,7 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     private static final long TICK_MILLIS = 100;
 
     private final NsqConfiguration configuration;
-    private final RequeueBackoff requeueBackoff;
+    private final RetrySchedule retrySchedule;
     private final LongAdder possibleDuplicates = new LongAdder();
     private final List<NsqConsumerConnection> connections = new CopyOnWriteArrayList<>();
     private ExecutorService workers;
@@ -43,7 +43,7 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     public NsqConsumer(NsqEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
         this.configuration = endpoint.getConfiguration();
-        this.requeueBackoff = new RequeueBackoff(configuration.getRequeueDelay(), configuration.getMaxRequeueDelay());
+        this.retrySchedule = RetrySchedule.of(configuration, RetrySchedule.RANDOM);
     }
 
     @Override
@@ -61,7 +61,12 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
     }
 
     long requeueDelay(int attempts) {
-        return requeueBackoff.delayFor(attempts);
+        return retrySchedule.delayFor(attempts);
+    }
+
+    /** @return how this consumer retries a failed message (its REQ delays and dead-letter attempt) */
+    public RetrySchedule retrySchedule() {
+        return retrySchedule;
     }
 
     /** @return the connection holders, one per nsqd address */

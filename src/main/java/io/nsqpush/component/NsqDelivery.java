@@ -70,7 +70,7 @@ final class NsqDelivery implements NsqMessageControl, SynchronizationVetoable {
         in.setBody(message.body());
         in.setHeader(NsqConstants.MESSAGE_ID, message.id());
         in.setHeader(NsqConstants.ATTEMPTS, message.attempts());
-        in.setHeader(NsqConstants.MAX_ATTEMPTS, configuration.getMaxAttempts());
+        in.setHeader(NsqConstants.MAX_ATTEMPTS, consumer.retrySchedule().maxAttempts());
         long timestampMillis = TimeUnit.NANOSECONDS.toMillis(message.timestampNanos());
         in.setHeader(NsqConstants.TIMESTAMP, timestampMillis);
         in.setHeader(Exchange.MESSAGE_TIMESTAMP, timestampMillis);

@@ -42,7 +42,9 @@ public class PushConfiguration implements Cloneable {
             + " are sent too")
     private String headers;
     @UriParam(label = "security", secret = true, description = "Signs every request as Standard Webhooks do"
-            + " (webhook-id, webhook-timestamp, webhook-signature): whsec_ followed by a base64 key; never logged")
+            + " (webhook-id, webhook-timestamp, webhook-signature): whsec_ followed by a base64 key; several, separated"
+            + " by spaces or commas, sign with each (one v1,<signature> per secret) so that a receiver can rotate;"
+            + " never logged")
     private String signingSecret;
     @UriParam(defaultValue = "hostpool", enums = "round-robin,hostpool,epsilon-greedy", description = "How a message"
             + " picks one of several URLs: round-robin, or hostpool (prefer the URLs that answer, retry the others"

@@ -103,6 +103,42 @@ class DeployManifestTest {
         }
     }
 
+    @Test
+    void theKedaScaledObjectScalesThisDeploymentOnItsChannel() throws IOException {
+        Map<String, Object> scaled = at(new Load(LoadSettings.builder().build())
+                .loadFromString(Files.readString(Path.of("deploy/nsq-push-keda.yaml"))));
+        assertEquals("keda.sh/v1alpha1", (String) at(scaled, "apiVersion"));
+        assertEquals("ScaledObject", (String) at(scaled, "kind"));
+        Map<String, Object> deployment = at(documents, "Deployment");
+        assertEquals((String) at(deployment, "metadata", "name"), at(scaled, "spec", "scaleTargetRef", "name"));
+        assertEquals(null, ((Map<?, ?>) at(scaled, "spec", "scaleTargetRef")).get("kind"), "a Deployment, the default");
+
+        List<Map<String, Object>> triggers = at(scaled, "spec", "triggers");
+        assertEquals(1, triggers.size());
+        assertEquals("nsq", (String) at(triggers.get(0), "type"));
+        Map<String, Object> nsq = at(triggers.get(0), "metadata");
+        // the scaler reads the channel the bridge consumes, through the nsqlookupd it discovers nsqd with
+        assertEquals(settings.getProperty("nsq.topic"), (String) at(nsq, "topic"));
+        assertEquals(settings.getProperty("nsq.channel"), (String) at(nsq, "channel"));
+        assertEquals(settings.getProperty("nsq.lookupd-http-addresses"), (String) at(nsq, "nsqLookupdHTTPAddresses"));
+        assertEquals("false", (String) at(nsq, "useHttps"));
+        // KEDA's metadata values are strings; the threshold is the one the README derives from the benchmark
+        String threshold = at(nsq, "depthThreshold");
+        assertTrue(Integer.parseInt(threshold) > Integer.parseInt(settings.getProperty("nsq.max-in-flight")),
+                "a threshold at or below max-in-flight would scale on messages merely waiting for RDY");
+        assertTrue(Files.readString(Path.of("README.md")).contains("depthThreshold: \"" + threshold + "\""),
+                "README, Scaling out, explains depthThreshold " + threshold);
+
+        int min = at(scaled, "spec", "minReplicaCount");
+        int max = at(scaled, "spec", "maxReplicaCount");
+        assertTrue(min >= 1 && min <= max, min + ".." + max);
+        List<Map<String, Object>> scaleDown = at(scaled, "spec", "advanced", "horizontalPodAutoscalerConfig",
+                "behavior", "scaleDown", "policies");
+        int period = at(scaleDown.get(0), "periodSeconds");
+        assertTrue(period >= (int) at(pod, "terminationGracePeriodSeconds"),
+                "one pod drains (SIGTERM, grace period) before the next is taken away");
+    }
+
     private String effective(String camelKey) {
         return settings.getProperty(camelKey, NsqPushMain.camelDefault(camelKey));
     }

@@ -59,6 +59,7 @@ class StartupValidationTest {
         "push.proxy               | proxyhost        | push.proxy 'proxyhost' is not an address of the form host:port: allowed host:port, or empty",
         "push.trust-store         | /no/such.p12     | push.trust-store '/no/such.p12' is not a readable file",
         "push.redeliveries        | 60               | push.redeliveries 60 with push.timeout 15s and push.redelivery-delay 500ms: one attempt can take 1h9m18s500ms, above nsqd's default --max-msg-timeout of 15m",
+        "push.retry-policy        | LINEAR           | push.retry-policy 'LINEAR' is not one of them: allowed NSQ, BACKOFF_RETRY, EXPONENTIAL_DECAY_RETRY",
         "routes.reload-enabled    | yes              | routes.reload-enabled 'yes' is not a boolean: allowed true, false",
     })
     void aBadSettingStopsStartupWithOneLineNamingIt(String key, String value, String expected) throws Exception {

@@ -43,4 +43,16 @@ class SubscriptionSummaryTest {
         source.setMaxAttempts(1);
         assertEquals("redeliveries 9 (10s, 20s, 40s, 1m ×6)", SubscriptionSummary.retryPlan(policy, source));
     }
+
+    @Test
+    void aCmqPolicyIsNamedWithItsDelays() {
+        PushRedelivery policy = new PushRedelivery();
+        policy.setRedeliveries("0");
+        NsqConfiguration source = new NsqConfiguration();
+        source.setRetryPolicy("BACKOFF_RETRY");
+        assertEquals("redeliveries 0, then BACKOFF_RETRY: REQ 10s-20s ×3", SubscriptionSummary.retryPlan(policy, source));
+        source.setRetryPolicy("EXPONENTIAL_DECAY_RETRY");
+        assertEquals("redeliveries 0, then EXPONENTIAL_DECAY_RETRY: REQ 1s, 2s, 4s, 8s, 16s, 32s, 1m4s, 2m8s, 4m16s,"
+                + " 8m32s ×167", SubscriptionSummary.retryPlan(policy, source));
+    }
 }

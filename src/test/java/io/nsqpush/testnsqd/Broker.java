@@ -159,6 +159,25 @@ final class Broker {
         }
     }
 
+    /** A test's fast-forward: every deferred message of the channel is due now, as if its delay had passed. */
+    int deliverDeferredNow(String topicName, String channelName) {
+        synchronized (lock) {
+            FixtureTopic topic = topics.get(topicName);
+            FixtureChannel channel = topic == null ? null : topic.channels.get(channelName);
+            if (channel == null) {
+                return 0;
+            }
+            List<FixtureMessage> due = List.copyOf(channel.deferred.values());
+            for (FixtureMessage message : due) {
+                message.cancelTimers();
+                channel.deferred.remove(message.id);
+                channel.queue.addLast(message);
+            }
+            pump(channel);
+            return due.size();
+        }
+    }
+
     // ---------------------------------------------------------------- consuming
 
     void subscribe(ClientRecord client, String topicName, String channelName) {

@@ -236,6 +236,15 @@ public final class TestNsqd implements AutoCloseable {
         return broker.channelStat(topic, channel, c -> c.deferred.size(), 0);
     }
 
+    /**
+     * Not something nsqd does: makes every deferred (REQed or DPUBed) message of the channel due now, so that a test
+     * of a long REQ delay asserts the delay nsqd was asked for (the REQ command's argument) instead of waiting it out.
+     * @return how many messages were made due
+     */
+    public int deliverDeferredNow(String topic, String channel) {
+        return broker.deliverDeferredNow(topic, channel);
+    }
+
     public long timeoutCount(String topic, String channel) {
         return broker.channelStat(topic, channel, c -> c.timeoutCount, 0L);
     }
