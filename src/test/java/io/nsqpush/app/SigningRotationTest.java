@@ -81,8 +81,8 @@ class SigningRotationTest {
         TestEndpoint.Request after = deliverWith(NEW, "after");
         assertTrue(verifies(NEW, after));
         assertFalse(verifies(OLD, after));
-        assertEquals(List.of(1, 1, 1), List.of(endpoint.requestsFor(before.header("webhook-id")).size(),
-                endpoint.requestsFor(during.header("webhook-id")).size(),
-                endpoint.requestsFor(after.header("webhook-id")).size()), "each message once");
+        assertEquals(List.of(1, 1, 1), List.of(endpoint.requestsFor(before.header("x-cmq-message-id")).size(),
+                endpoint.requestsFor(during.header("x-cmq-message-id")).size(),
+                endpoint.requestsFor(after.header("x-cmq-message-id")).size()), "each message once");
     }
 }
