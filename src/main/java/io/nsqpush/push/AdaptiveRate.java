@@ -11,9 +11,10 @@ package io.nsqpush.push;
  *   <li><b>Limited</b> from a refusal of a request sent after the last decrease (the ones sent before it were sent at
  *   the old rate and say nothing new): the rate becomes {@link #DECREASE} times the rate the endpoint accepted over the
  *   last second (measured, never above the rate in force), and the window {@link #DECREASE} times the requests under
- *   way. Each accepted request then raises the rate: by 1 r/s below half the rate of the last refusal (slow start:
- *   doubling per second), else by {@link #PROBE_PER_SECOND} of the rate per second (probing just above what it
- *   took).</li>
+ *   way. Each accepted request then raises the rate: by 2 r/s below {@link #SLOW_START_BELOW} of the rate the
+ *   endpoint took at the last refusal, or while that is unknown (slow start: doubling every half second), else by
+ *   {@link #PROBE_PER_SECOND} of the rate per second (probing just above what it took). The rate it took is known once
+ *   measured over a whole second.</li>
  *   <li>Free again after {@link #FORGET_NANOS} without a refusal.</li>
  * </ul>
  * A 503 when nothing was accepted for a second is an outage, not load: the caller pauses the subscription as for any
@@ -27,6 +28,8 @@ final class AdaptiveRate {
     static final double MIN_RATE = 1;
     static final double DECREASE = 0.9;
     static final double PROBE_PER_SECOND = 0.03;
+    /** Below this share of the rate of the last refusal the rate doubles every half second. */
+    static final double SLOW_START_BELOW = 0.85;
     static final long FORGET_NANOS = 60_000_000_000L;
     /** The accepted rate is measured over this many buckets of {@link #BUCKET_NANOS}: the last second. */
     static final int BUCKETS = 10;
@@ -40,10 +43,12 @@ final class AdaptiveRate {
         OUTAGE
     }
 
-    private final long startNanos;
+    /** When the first request was accepted: the accepted rate is measured from then on. */
+    private long startNanos;
+    private boolean started;
     private boolean limited;
     private double rate = Double.POSITIVE_INFINITY;
-    /** The accepted rate at the last refusal: below half of it the rate grows fast. Infinite while unknown. */
+    /** The accepted rate at the last refusal: below most of it the rate grows fast. Infinite while unknown. */
     private double threshold = Double.POSITIVE_INFINITY;
     private double window = INITIAL_WINDOW;
     private double windowThreshold = MAX_WINDOW;
@@ -53,7 +58,6 @@ final class AdaptiveRate {
     private long bucketIndex;
 
     AdaptiveRate(long now) {
-        startNanos = now;
         decreasedAtNanos = now - 1;
         bucketIndex = Math.floorDiv(now, BUCKET_NANOS);
     }
@@ -74,6 +78,10 @@ final class AdaptiveRate {
 
     /** The endpoint answered, and not with a refusal for load (2xx, and any other status but those). */
     void accepted(long now) {
+        if (!started) {
+            started = true;
+            startNanos = now;
+        }
         count(now);
         if (limited && now - refusedAtNanos >= FORGET_NANOS) {
             limited = false;
@@ -82,7 +90,7 @@ final class AdaptiveRate {
         window += window < windowThreshold ? 1 : 1 / window;
         window = Math.min(window, MAX_WINDOW);
         if (limited) {
-            rate += rate < threshold / 2 ? 1 : Math.max(1, PROBE_PER_SECOND * rate) / rate;
+            rate += rate < SLOW_START_BELOW * threshold ? 2 : Math.max(1, PROBE_PER_SECOND * rate) / rate;
         }
     }
 
@@ -106,7 +114,10 @@ final class AdaptiveRate {
         if (sentNanos - decreasedAtNanos > 0) {
             // first news of the rate in force: lower it to what the endpoint took, a little below
             double base = Math.min(rate, acceptedRate);
-            threshold = acceptedRate > 0 ? acceptedRate : threshold;
+            if (acceptedRate > 0 && started && now - startNanos >= BUCKETS * BUCKET_NANOS) {
+                // measured over a whole second: the rate it takes is known; a first guess keeps slow start going
+                threshold = acceptedRate;
+            }
             rate = Math.max(MIN_RATE, DECREASE * base);
             window = Math.max(1, Math.min(window, DECREASE * busy));
             windowThreshold = window;
@@ -125,6 +136,9 @@ final class AdaptiveRate {
         }
         // the buckets cover nine whole ones and the current one so far
         long covered = (BUCKETS - 1) * BUCKET_NANOS + Math.floorMod(now, BUCKET_NANOS);
+        if (!started) {
+            return 0;
+        }
         long span = Math.max(BUCKET_NANOS, Math.min(covered, now - startNanos));
         return sum * 1e9 / span;
     }
