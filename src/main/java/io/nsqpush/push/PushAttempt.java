@@ -109,6 +109,9 @@ final class PushAttempt {
         }
         PushProducer.Target target = producer.targets().get(index);
         exchange.setProperty(PushConstants.ENDPOINT, target.masked());
+        if (producer.listener() != null) {
+            producer.listener().paced(exchange, producer.pacingStatus());
+        }
         String path = get ? target.http().pathAndQuery().replace("%s",
                 QueryEscape.escape(bytes == null ? new byte[0] : bytes)) : target.http().pathAndQuery();
         producer.client().send(target.http(), producer.method(), path, this::headers,

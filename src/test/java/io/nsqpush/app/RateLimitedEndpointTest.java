@@ -123,6 +123,16 @@ class RateLimitedEndpointTest {
         assertTrue(refused <= MESSAGES / 100, "at most 1 % refused: " + refused);
         assertTrue(seconds <= 1.1 * ideal, "drained within 1.1x the ideal time: " + seconds);
         assertTrue(seconds >= 0.95 * ideal, "no faster than the limit: " + seconds);
+        String metrics = metrics();
+        assertTrue(metrics.contains("nsq_push_rate_limit{channel=\"nsq-push\",topic=\"orders\"} 100.0"), metrics);
+        assertTrue(metrics.contains("nsq_push_requests_waiting{channel=\"nsq-push\",topic=\"orders\"} 0.0"),
+                metrics);
+    }
+
+    private String metrics() throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(bridge.managementUrl() + "/observe/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Test
@@ -136,5 +146,8 @@ class RateLimitedEndpointTest {
         assertEquals(3, endpoint.maxConcurrent(), "never more than 3 at once, and 3 used");
         assertEquals(60, endpoint.requests().size());
         assertEquals(0, nsqd.requeueCount("orders", "nsq-push"));
+        String metrics = metrics();
+        assertTrue(metrics.contains("nsq_push_concurrency_limit{channel=\"nsq-push\",topic=\"orders\"} 3.0"),
+                metrics);
     }
 }
