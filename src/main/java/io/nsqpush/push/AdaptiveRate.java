@@ -23,9 +23,10 @@ package io.nsqpush.push;
  */
 final class AdaptiveRate {
 
-    static final int INITIAL_WINDOW = 8;
+    static final int INITIAL_WINDOW = 20;
     static final int MAX_WINDOW = 65_535;
-    static final double MIN_RATE = 1;
+    /** The lowest rate: above a probe every 200 ms, so that the pause schedule, not the rate, paces an outage. */
+    static final double MIN_RATE = 5;
     static final double DECREASE = 0.9;
     static final double PROBE_PER_SECOND = 0.03;
     /** Below this share of the rate of the last refusal the rate doubles every half second. */
@@ -90,8 +91,17 @@ final class AdaptiveRate {
         window += window < windowThreshold ? 1 : 1 / window;
         window = Math.min(window, MAX_WINDOW);
         if (limited) {
-            rate += rate < SLOW_START_BELOW * threshold ? 2 : Math.max(1, PROBE_PER_SECOND * rate) / rate;
+            // probing accelerates with every second without a refusal: gentle near the last limit, quick to find
+            // a higher one
+            int seconds = (int) Math.min(10, (now - decreasedAtNanos) / 1_000_000_000L);
+            rate += rate < SLOW_START_BELOW * threshold ? 2
+                    : Math.max(1, PROBE_PER_SECOND * rate * (1 << seconds)) / rate;
         }
+    }
+
+    /** A request ended with no answer (timeout, connection failure): nothing learnt about load, the window grows. */
+    void unanswered() {
+        window = Math.min(MAX_WINDOW, window + (window < windowThreshold ? 1 : 1 / window));
     }
 
     /**
@@ -114,8 +124,10 @@ final class AdaptiveRate {
         if (sentNanos - decreasedAtNanos > 0) {
             // first news of the rate in force: lower it to what the endpoint took, a little below
             double base = Math.min(rate, acceptedRate);
-            if (acceptedRate > 0 && started && now - startNanos >= BUCKETS * BUCKET_NANOS) {
-                // measured over a whole second: the rate it takes is known; a first guess keeps slow start going
+            if (acceptedRate > 0 && started && now - startNanos >= BUCKETS * BUCKET_NANOS
+                    && (rate == Double.POSITIVE_INFINITY || acceptedRate >= rate / 2)) {
+                // measured over a whole second while sending at about the rate in force: what it takes is known
+                // (a first guess, or a lull, says nothing about that and keeps slow start going)
                 threshold = acceptedRate;
             }
             rate = Math.max(MIN_RATE, DECREASE * base);

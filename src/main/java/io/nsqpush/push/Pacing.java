@@ -247,7 +247,10 @@ final class Pacing implements PacingStatus {
 
         /** No answer, or one that says nothing about load (Retry-After): the turn just ends. */
         void ended() {
-            end(lane -> null);
+            end(lane -> {
+                lane.adaptive.unanswered();
+                return null;
+            });
         }
 
         private void end(java.util.function.Function<Lane, Void> learn) {

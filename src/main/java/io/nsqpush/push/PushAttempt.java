@@ -214,9 +214,8 @@ final class PushAttempt {
     }
 
     /**
-     * Tells the URL's pacing what the answer says about load. A refusal for load (429, or 503, without Retry-After)
-     * while the endpoint accepts other requests is no failure of this message: it waits its turn again, at the
-     * lowered rate, up to {@link #MAX_REFUSALS} times.
+     * Tells the URL's pacing what the answer says about load (429, or 503, without Retry-After, lower its rate). A 429
+     * is no failure of this message: it waits its turn again, at the lowered rate, up to {@link #MAX_REFUSALS} times.
      *
      * @return true when the request waits again
      */
@@ -230,7 +229,9 @@ final class PushAttempt {
             }
             return false;
         }
-        if (turn.refused(failure.status()) != AdaptiveRate.Verdict.RATE_LIMITED || ++refusals > MAX_REFUSALS
+        // a 503 slows the URL down but takes its usual course: one message's 503 may be about that message
+        if (turn.refused(failure.status()) != AdaptiveRate.Verdict.RATE_LIMITED || failure.status() != 429
+                || ++refusals > MAX_REFUSALS
                 || (control != null && !control.mayDeliver())) {
             return false;
         }
