@@ -32,6 +32,7 @@ public class PushComponentConfigurer extends PropertyConfigurerSupport implement
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "autowiredenabled":
         case "autowiredEnabled": target.setAutowiredEnabled(property(camelContext, boolean.class, value)); return true;
+        case "concurrency": getOrCreateConfiguration(target).setConcurrency(property(camelContext, int.class, value)); return true;
         case "configuration": target.setConfiguration(property(camelContext, io.nsqpush.push.PushConfiguration.class, value)); return true;
         case "connecttimeout":
         case "connectTimeout": target.setConnectTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
@@ -56,6 +57,8 @@ public class PushComponentConfigurer extends PropertyConfigurerSupport implement
         case "method": getOrCreateConfiguration(target).setMethod(property(camelContext, java.lang.String.class, value)); return true;
         case "mode": getOrCreateConfiguration(target).setMode(property(camelContext, java.lang.String.class, value)); return true;
         case "proxy": target.setProxy(property(camelContext, java.lang.String.class, value)); return true;
+        case "ratelimit":
+        case "rateLimit": getOrCreateConfiguration(target).setRateLimit(property(camelContext, double.class, value)); return true;
         case "sample": getOrCreateConfiguration(target).setSample(property(camelContext, double.class, value)); return true;
         case "signingsecret":
         case "signingSecret": getOrCreateConfiguration(target).setSigningSecret(property(camelContext, java.lang.String.class, value)); return true;
@@ -85,6 +88,7 @@ public class PushComponentConfigurer extends PropertyConfigurerSupport implement
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "autowiredenabled":
         case "autowiredEnabled": return boolean.class;
+        case "concurrency": return int.class;
         case "configuration": return io.nsqpush.push.PushConfiguration.class;
         case "connecttimeout":
         case "connectTimeout": return long.class;
@@ -109,6 +113,8 @@ public class PushComponentConfigurer extends PropertyConfigurerSupport implement
         case "method": return java.lang.String.class;
         case "mode": return java.lang.String.class;
         case "proxy": return java.lang.String.class;
+        case "ratelimit":
+        case "rateLimit": return double.class;
         case "sample": return double.class;
         case "signingsecret":
         case "signingSecret": return java.lang.String.class;
@@ -134,6 +140,7 @@ public class PushComponentConfigurer extends PropertyConfigurerSupport implement
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "autowiredenabled":
         case "autowiredEnabled": return target.isAutowiredEnabled();
+        case "concurrency": return getOrCreateConfiguration(target).getConcurrency();
         case "configuration": return target.getConfiguration();
         case "connecttimeout":
         case "connectTimeout": return target.getConnectTimeout();
@@ -158,6 +165,8 @@ public class PushComponentConfigurer extends PropertyConfigurerSupport implement
         case "method": return getOrCreateConfiguration(target).getMethod();
         case "mode": return getOrCreateConfiguration(target).getMode();
         case "proxy": return target.getProxy();
+        case "ratelimit":
+        case "rateLimit": return getOrCreateConfiguration(target).getRateLimit();
         case "sample": return getOrCreateConfiguration(target).getSample();
         case "signingsecret":
         case "signingSecret": return getOrCreateConfiguration(target).getSigningSecret();

@@ -23,6 +23,7 @@ public class PushEndpointConfigurer extends PropertyConfigurerSupport implements
     public boolean configure(CamelContext camelContext, Object obj, String name, Object value, boolean ignoreCase) {
         PushEndpoint target = (PushEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "concurrency": target.getConfiguration().setConcurrency(property(camelContext, int.class, value)); return true;
         case "contenttype":
         case "contentType": target.getConfiguration().setContentType(property(camelContext, java.lang.String.class, value)); return true;
         case "deadletteron":
@@ -35,6 +36,8 @@ public class PushEndpointConfigurer extends PropertyConfigurerSupport implements
         case "maxRetryAfter": target.getConfiguration().setMaxRetryAfter(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "method": target.getConfiguration().setMethod(property(camelContext, java.lang.String.class, value)); return true;
         case "mode": target.getConfiguration().setMode(property(camelContext, java.lang.String.class, value)); return true;
+        case "ratelimit":
+        case "rateLimit": target.getConfiguration().setRateLimit(property(camelContext, double.class, value)); return true;
         case "sample": target.getConfiguration().setSample(property(camelContext, double.class, value)); return true;
         case "signingsecret":
         case "signingSecret": target.getConfiguration().setSigningSecret(property(camelContext, java.lang.String.class, value)); return true;
@@ -51,6 +54,7 @@ public class PushEndpointConfigurer extends PropertyConfigurerSupport implements
     @Override
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "concurrency": return int.class;
         case "contenttype":
         case "contentType": return java.lang.String.class;
         case "deadletteron":
@@ -63,6 +67,8 @@ public class PushEndpointConfigurer extends PropertyConfigurerSupport implements
         case "maxRetryAfter": return long.class;
         case "method": return java.lang.String.class;
         case "mode": return java.lang.String.class;
+        case "ratelimit":
+        case "rateLimit": return double.class;
         case "sample": return double.class;
         case "signingsecret":
         case "signingSecret": return java.lang.String.class;
@@ -80,6 +86,7 @@ public class PushEndpointConfigurer extends PropertyConfigurerSupport implements
     public Object getOptionValue(Object obj, String name, boolean ignoreCase) {
         PushEndpoint target = (PushEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "concurrency": return target.getConfiguration().getConcurrency();
         case "contenttype":
         case "contentType": return target.getConfiguration().getContentType();
         case "deadletteron":
@@ -92,6 +99,8 @@ public class PushEndpointConfigurer extends PropertyConfigurerSupport implements
         case "maxRetryAfter": return target.getConfiguration().getMaxRetryAfter();
         case "method": return target.getConfiguration().getMethod();
         case "mode": return target.getConfiguration().getMode();
+        case "ratelimit":
+        case "rateLimit": return target.getConfiguration().getRateLimit();
         case "sample": return target.getConfiguration().getSample();
         case "signingsecret":
         case "signingSecret": return target.getConfiguration().getSigningSecret();

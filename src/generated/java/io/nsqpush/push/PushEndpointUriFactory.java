@@ -23,7 +23,8 @@ public class PushEndpointUriFactory extends org.apache.camel.support.component.E
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(15);
+        Set<String> props = new HashSet<>(17);
+        props.add("concurrency");
         props.add("contentType");
         props.add("deadLetterOn");
         props.add("format");
@@ -32,6 +33,7 @@ public class PushEndpointUriFactory extends org.apache.camel.support.component.E
         props.add("maxRetryAfter");
         props.add("method");
         props.add("mode");
+        props.add("rateLimit");
         props.add("sample");
         props.add("signingSecret");
         props.add("successOn");

@@ -44,7 +44,8 @@ final class CommandLine {
             "push.content-type", "application/octet-stream",
             "push.timeout", "20s",
             "push.connect-timeout", "2s",
-            "nsq.max-in-flight", "100",
+            "nsq.max-in-flight", "200",
+            "push.concurrency", "100",
             "status.every", "250");
 
     private static final List<String> NSQ_TO_HTTP_FLAGS = List.of("topic", "channel", "nsqd-tcp-address",
@@ -223,11 +224,12 @@ final class CommandLine {
         if (!headers.isEmpty()) {
             set("--header", "push.headers", String.join("; ", headers));
         }
-        if (publishers != null || maxInFlight != null) {
-            // nsq_to_http: --max-in-flight messages from nsqd, --n of them posted at once; here one bound does both
-            int n = publishers != null ? publishers : 100;
-            int window = maxInFlight != null ? maxInFlight : 200;
-            overrides.put("nsq.max-in-flight", String.valueOf(Math.min(n, window)));
+        // nsq_to_http: --max-in-flight messages from nsqd, --n of them posted at once
+        if (publishers != null) {
+            overrides.put("push.concurrency", String.valueOf(publishers));
+        }
+        if (maxInFlight != null) {
+            overrides.put("nsq.max-in-flight", String.valueOf(maxInFlight));
         }
         return new Parsed(action, nsqToHttp ? NSQ_TO_HTTP_DEFAULTS : Map.of(), Map.copyOf(overrides));
     }

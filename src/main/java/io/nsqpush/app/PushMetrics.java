@@ -11,6 +11,7 @@ import io.nsqpush.component.NsqConstants;
 import io.nsqpush.component.NsqConsumer;
 import io.nsqpush.push.DeliveryFailure;
 import io.nsqpush.push.DeliveryListener;
+import io.nsqpush.push.PacingStatus;
 import io.nsqpush.push.PushConstants;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -47,6 +48,8 @@ public final class PushMetrics implements RoutePolicyFactory, DeliveryListener {
         final Counter skipped;
         final Timer latency;
         final Map<String, Counter> failures = new ConcurrentHashMap<>();
+        /** How the route's push: endpoint paces its requests, once it sent one. */
+        volatile PacingStatus pacing;
 
         Subscription(String topic, String channel, String routeId) {
             this.name = topic + "/" + channel;
@@ -69,6 +72,15 @@ public final class PushMetrics implements RoutePolicyFactory, DeliveryListener {
             gauge("nsq_push_held", "messages kept unanswered while the endpoint is unavailable", NsqConsumer::getHeld);
             gauge("nsq_push_paused", "1 while the subscription is paused because its endpoint is unavailable",
                     c -> c.isPaused() ? 1 : 0);
+            pacingGauge("nsq_push_rate_limit", "requests per second allowed now (push.rate-limit, or learnt from"
+                    + " the endpoint's 429 and 503); +Inf when none", PacingStatus::rateLimit);
+            pacingGauge("nsq_push_concurrency_limit", "requests allowed at once now (push.concurrency, or learnt)",
+                    PacingStatus::concurrencyLimit);
+            pacingGauge("nsq_push_requests_active", "requests under way", PacingStatus::active);
+            pacingGauge("nsq_push_requests_waiting", "requests waiting for their turn, their messages in flight",
+                    PacingStatus::waiting);
+            pacingGauge("nsq_push_accepted_rate", "requests the endpoint accepted per second, over the last second",
+                    PacingStatus::acceptedRate);
             keep(FunctionCounter.builder("nsq_push_pauses", this, s -> s.consumerValue(NsqConsumer::getPauses))
                     .description("times the subscription paused for an unavailable endpoint").tags(tags).register(r));
             keep(FunctionCounter.builder("nsq_push_possible_duplicates", this,
@@ -85,6 +97,13 @@ public final class PushMetrics implements RoutePolicyFactory, DeliveryListener {
         private void gauge(String name, String description, ToDoubleFunction<NsqConsumer> value) {
             keep(Gauge.builder(name, this, s -> s.consumerValue(value)).description(description).tags(tags)
                     .register(registry()));
+        }
+
+        private void pacingGauge(String name, String description, ToDoubleFunction<PacingStatus> value) {
+            keep(Gauge.builder(name, this, s -> {
+                PacingStatus p = s.pacing;
+                return p == null ? Double.NaN : value.applyAsDouble(p);
+            }).description(description).tags(tags).register(registry()));
         }
 
         void remove() {
@@ -137,9 +156,17 @@ public final class PushMetrics implements RoutePolicyFactory, DeliveryListener {
         @Override
         public void onStart(Route route) {
             if (route.getConsumer() instanceof NsqConsumer consumer) {
-                subscriptions.computeIfAbsent(route.getRouteId(), id -> new Subscription(
-                        consumer.getEndpoint().getConfiguration().getTopic(),
-                        consumer.getEndpoint().getConfiguration().getChannel(), id));
+                String topic = consumer.getEndpoint().getConfiguration().getTopic();
+                String channel = consumer.getEndpoint().getConfiguration().getChannel();
+                subscriptions.compute(route.getRouteId(), (id, old) -> {
+                    if (old != null && old.name.equals(topic + "/" + channel)) {
+                        return old;
+                    }
+                    if (old != null) {
+                        old.remove(); // the id now names another subscription: its meters go, not keep stale tags
+                    }
+                    return new Subscription(topic, channel, id);
+                });
             }
         }
 
@@ -189,6 +216,14 @@ public final class PushMetrics implements RoutePolicyFactory, DeliveryListener {
             if (subscription != null) {
                 subscription.failures(endpoint, statusClass).increment();
             }
+        }
+    }
+
+    @Override
+    public void paced(Exchange exchange, PacingStatus pacing) {
+        Subscription subscription = subscriptions.get(exchange.getFromRouteId());
+        if (subscription != null && subscription.pacing != pacing) {
+            subscription.pacing = pacing;
         }
     }
 

@@ -98,6 +98,8 @@ public final class Settings {
             Setting.option("push.success-on", "push", PUSH, "successOn").checked(StatusCodes.ALLOWED,
                     StatusCodes::parse),
             Setting.option("push.sample", "push", PUSH, "sample"),
+            Setting.option("push.rate-limit", "push", PUSH, "rateLimit"),
+            Setting.option("push.concurrency", "push", PUSH, "concurrency"),
             Setting.componentOption("push.proxy", "push", PushComponent.OPTIONS, "proxy")
                     .checked("host:port, or empty", Settings::proxy),
             Setting.componentOption("push.trust-store", "push", PushComponent.OPTIONS, "trustStore")

@@ -11,4 +11,11 @@ public interface DeliveryListener {
      * @param delivered   whether this request delivered the message
      */
     void requested(Exchange exchange, String endpoint, String statusClass, boolean delivered);
+
+    /**
+     * Before each request: how its endpoint paces its requests, so that metrics can read the rate and concurrency in
+     * force. Called on the sending thread: be quick.
+     */
+    default void paced(Exchange exchange, PacingStatus pacing) {
+    }
 }

@@ -37,6 +37,9 @@ final class PushAttempt {
     private final NsqMessageControl control;
     private final AsyncCallback callback;
     private final boolean get;
+    /** Requests refused for load so far; beyond {@link #MAX_REFUSALS} the failure takes its usual course. */
+    static final int MAX_REFUSALS = 10;
+    private int refusals;
     private ByteBuf body;
     private byte[] bytes;
     /** The message's dedupe key, webhook-id on every request. */
@@ -64,14 +67,58 @@ final class PushAttempt {
         send(producer.pick(-1), 0);
     }
 
+    /** Waits for the URL's turn ({@link Pacing}), the message kept alive meanwhile, then sends. */
     private void send(int index, int tried) {
+        wait(index, tried, false);
+    }
+
+    private void wait(int index, int tried, boolean again) {
+        if (control != null) {
+            control.keepAliveFor(producer.waitKeepAliveMillis()); // TOUCHed while it waits, however long
+        }
+        Pacing.Request request = new Pacing.Request() {
+            @Override
+            public void go(Pacing.Turn turn) {
+                transmit(index, tried, turn);
+            }
+
+            @Override
+            public void cancelled(String reason) {
+                exchange.setException(new DeliveryFailedException(DeliveryFailedException.Kind.UNAVAILABLE, -1, 0,
+                        reason, null));
+                done();
+            }
+        };
+        producer.pacing().route(exchange.getFromRouteId());
+        if (again) {
+            producer.pacing().again(index, request);
+        } else {
+            producer.pacing().submit(index, request);
+        }
+    }
+
+    private void transmit(int index, int tried, Pacing.Turn turn) {
+        if (control != null && !control.mayDeliver()) {
+            // paused while it waited (another message found the endpoint away): held like the others
+            turn.ended();
+            exchange.setException(new DeliveryFailedException(DeliveryFailedException.Kind.UNAVAILABLE, -1, 0,
+                    "the subscription is paused", null));
+            done();
+            return;
+        }
+        if (control != null) {
+            control.keepAliveFor(producer.keepAliveMillis()); // TOUCH while this request can take and no longer
+        }
         PushProducer.Target target = producer.targets().get(index);
         exchange.setProperty(PushConstants.ENDPOINT, target.masked());
+        if (producer.listener() != null) {
+            producer.listener().paced(exchange, producer.pacingStatus());
+        }
         String path = get ? target.http().pathAndQuery().replace("%s",
                 QueryEscape.escape(bytes == null ? new byte[0] : bytes)) : target.http().pathAndQuery();
         producer.client().send(target.http(), producer.method(), path, this::headers,
                         body == null ? null : body.retainedDuplicate(), producer.timeoutMillis())
-                .whenComplete((answer, error) -> judged(index, tried, answer, error));
+                .whenComplete((answer, error) -> judged(index, tried, turn, answer, error));
     }
 
     /** CMQ's headers; the exchange's own headers win over them (a route that set one meant it). */
@@ -108,7 +155,7 @@ final class PushAttempt {
         }
     }
 
-    private void judged(int index, int tried, HttpAnswer answer, Throwable error) {
+    private void judged(int index, int tried, Pacing.Turn turn, HttpAnswer answer, Throwable error) {
         PushProducer.Target target = producer.targets().get(index);
         DeliveryFailedException failure;
         String statusClass;
@@ -142,6 +189,9 @@ final class PushAttempt {
         if (listener != null) {
             listener.requested(exchange, target.masked(), statusClass, failure == null);
         }
+        if (paced(index, tried, turn, failure)) {
+            return;
+        }
         if (failure == null || failure.kind() != DeliveryFailedException.Kind.PERMANENT) {
             producer.outcome(index, failure == null);
         }
@@ -162,6 +212,32 @@ final class PushAttempt {
             exchange.setException(failure);
             done();
         }
+    }
+
+    /**
+     * Tells the URL's pacing what the answer says about load (429, or 503, without Retry-After, lower its rate). A 429
+     * is no failure of this message: it waits its turn again, at the lowered rate, up to {@link #MAX_REFUSALS} times.
+     *
+     * @return true when the request waits again
+     */
+    private boolean paced(int index, int tried, Pacing.Turn turn, DeliveryFailedException failure) {
+        if (failure == null || failure.status() < 0 || failure.kind() != DeliveryFailedException.Kind.UNAVAILABLE
+                || failure.retryAfterMillis() > 0 || (failure.status() != 429 && failure.status() != 503)) {
+            if (failure == null || failure.status() > 0) {
+                turn.accepted();
+            } else {
+                turn.ended();
+            }
+            return false;
+        }
+        // a 503 slows the URL down but takes its usual course: one message's 503 may be about that message
+        if (turn.refused(failure.status()) != AdaptiveRate.Verdict.RATE_LIMITED || failure.status() != 429
+                || ++refusals > MAX_REFUSALS
+                || (control != null && !control.mayDeliver())) {
+            return false;
+        }
+        wait(index, tried, true);
+        return true;
     }
 
     private void done() {

@@ -22,6 +22,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -73,6 +74,7 @@ public class PushComponent extends DefaultComponent {
     private ExecutorService ioExecutor;
     private ExecutorService resolver;
     private HttpClient client;
+    private ScheduledExecutorService pacingTimer;
 
     public PushComponent() {
         OPTIONS.applyDefaults(this);
@@ -112,8 +114,24 @@ public class PushComponent extends DefaultComponent {
         return client;
     }
 
+    /**
+     * @return the one timer thread every endpoint's {@link Pacing} shares: armed only while a request waits for a
+     *         token, so that nothing ticks while idle however many subscriptions there are
+     */
+    synchronized ScheduledExecutorService pacingTimer() {
+        if (pacingTimer == null) {
+            pacingTimer = getCamelContext().getExecutorServiceManager().newSingleThreadScheduledExecutor(this,
+                    "PushPacing");
+        }
+        return pacingTimer;
+    }
+
     @Override
     protected synchronized void doStop() throws Exception {
+        if (pacingTimer != null) {
+            getCamelContext().getExecutorServiceManager().shutdownNow(pacingTimer);
+            pacingTimer = null;
+        }
         if (client != null) {
             client.close();
             client = null;

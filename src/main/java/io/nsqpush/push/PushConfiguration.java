@@ -70,6 +70,16 @@ public class PushConfiguration implements Cloneable {
             + " (nsq_to_http --sample)")
     @OptionRange(min = "0.0", max = "1.0")
     private double sample;
+    @UriParam(defaultValue = "0", description = "Requests per second at most, over all the endpoint's URLs together"
+            + " (a subscription's push: endpoint); 0: none, the rate then adapts to the endpoint's 429 and 503"
+            + " answers. Messages waiting for their turn stay in flight, TOUCHed")
+    @OptionRange(min = "0", max = "1000000")
+    private double rateLimit;
+    @UriParam(defaultValue = "0", description = "Requests at once at most, over all the endpoint's URLs together"
+            + " (nsq_to_http --n); 0: none beyond maxInFlight. Messages waiting for their turn stay in flight,"
+            + " TOUCHed")
+    @OptionRange(min = "0", max = "65535")
+    private int concurrency;
 
     public PushConfiguration() {
         OPTIONS.applyDefaults(this);
@@ -90,6 +100,7 @@ public class PushConfiguration implements Cloneable {
                     + dead + ")", "statuses that are not in deadLetterOn");
         }
         OPTIONS.get("sample").parse("sample", String.valueOf(sample));
+        OPTIONS.get("rateLimit").parse("rateLimit", String.valueOf(rateLimit));
         CmqFormat.parseHeaders("headers", headers);
         WebhookSigner.of("signingSecret", signingSecret);
         OPTIONS.checkRanges(this, o -> true);
@@ -219,5 +230,21 @@ public class PushConfiguration implements Cloneable {
 
     public void setSample(double sample) {
         this.sample = sample;
+    }
+
+    public double getRateLimit() {
+        return rateLimit;
+    }
+
+    public void setRateLimit(double rateLimit) {
+        this.rateLimit = rateLimit;
+    }
+
+    public int getConcurrency() {
+        return concurrency;
+    }
+
+    public void setConcurrency(int concurrency) {
+        this.concurrency = concurrency;
     }
 }

@@ -33,6 +33,8 @@ public class PushProducer extends DefaultAsyncProducer {
     /** A failed URL is left out of hostpool's choice this long at first, doubling up to the maximum. */
     static final long HOSTPOOL_FIRST_PAUSE_MILLIS = 1_000;
     static final long HOSTPOOL_MAX_PAUSE_MILLIS = 60_000;
+    /** Keep-alive while waiting: the consumer caps it at its maxProcessingTime (nsqd at its max_msg_timeout). */
+    static final long WAIT_KEEP_ALIVE_MILLIS = 86_400_000;
 
     private final PushConfiguration configuration;
     private CmqFormat format;
@@ -45,6 +47,7 @@ public class PushProducer extends DefaultAsyncProducer {
     private HttpClient client;
     private DeliveryListener listener;
     private long keepAliveMillis;
+    private Pacing pacing;
 
     /** One of the endpoint's URLs. */
     record Target(HttpTarget http, String masked) {
@@ -79,6 +82,17 @@ public class PushProducer extends DefaultAsyncProducer {
         listener = getEndpoint().getCamelContext().getRegistry().findSingleByType(DeliveryListener.class);
         keepAliveMillis = configuration.getTimeout() * targets.size() + client.options().connectTimeoutMs()
                 + KEEP_ALIVE_SLACK_MILLIS;
+        pacing = new Pacing(System::nanoTime, getEndpoint().getComponent().pacingTimer(),
+                configuration.getRateLimit(), configuration.getConcurrency(),
+                targets.stream().map(Target::masked).toList());
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (pacing != null) {
+            pacing.stop();
+        }
+        super.doStop();
     }
 
     @Override
@@ -96,9 +110,6 @@ public class PushProducer extends DefaultAsyncProducer {
                     "the subscription is paused", null));
             callback.done(true);
             return true;
-        }
-        if (control != null) {
-            control.keepAliveFor(keepAliveMillis); // TOUCH while this request can take and no longer
         }
         try {
             new PushAttempt(this, exchange, control, callback).start();
@@ -130,6 +141,25 @@ public class PushProducer extends DefaultAsyncProducer {
 
     HttpClient client() {
         return client;
+    }
+
+    Pacing pacing() {
+        return pacing;
+    }
+
+    /** @return how long one request can take, from the turn to the end of its answer */
+    long keepAliveMillis() {
+        return keepAliveMillis;
+    }
+
+    /** @return how long a message is kept alive while its request waits for its turn: as long as the consumer allows */
+    long waitKeepAliveMillis() {
+        return WAIT_KEEP_ALIVE_MILLIS;
+    }
+
+    /** @return how fast it sends now, for metrics */
+    public PacingStatus pacingStatus() {
+        return pacing;
     }
 
     long timeoutMillis() {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,7 +32,8 @@ class CommandLineTest {
         assertEquals("SIMPLIFIED", parsed.defaults().get("push.format"));
         assertEquals("20s", parsed.defaults().get("push.timeout"));
         assertEquals("nsq_to_http", parsed.defaults().get("nsq.channel"));
-        assertEquals("100", parsed.defaults().get("nsq.max-in-flight"));
+        assertEquals("200", parsed.defaults().get("nsq.max-in-flight"));
+        assertEquals("100", parsed.defaults().get("push.concurrency"));
     }
 
     @Test
@@ -56,10 +58,14 @@ class CommandLineTest {
     }
 
     @Test
-    void nAndMaxInFlightGiveOneBoundTheSmaller() {
-        assertEquals("50", CommandLine.parse("--n=50", "--max-in-flight=300").overrides().get("nsq.max-in-flight"));
-        assertEquals("100", CommandLine.parse("--max-in-flight=300").overrides().get("nsq.max-in-flight"));
-        assertEquals("200", CommandLine.parse("--n=500").overrides().get("nsq.max-in-flight"));
+    void nIsTheConcurrencyAndMaxInFlightTheWindow() {
+        Map<String, String> both = CommandLine.parse("--n=50", "--max-in-flight=300").overrides();
+        assertEquals("50", both.get("push.concurrency"));
+        assertEquals("300", both.get("nsq.max-in-flight"));
+        assertEquals("300", CommandLine.parse("--max-in-flight=300").overrides().get("nsq.max-in-flight"));
+        assertNull(CommandLine.parse("--max-in-flight=300").overrides().get("push.concurrency"));
+        assertEquals("500", CommandLine.parse("--n=500").overrides().get("push.concurrency"));
+        assertNull(CommandLine.parse("--n=500").overrides().get("nsq.max-in-flight"));
     }
 
     @Test

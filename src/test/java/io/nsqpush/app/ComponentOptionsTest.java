@@ -128,6 +128,7 @@ class ComponentOptionsTest {
             case "push.successOn" -> "409";
             case "push.proxy" -> "127.0.0.1:3128";
             case "push.sample" -> "0.5";
+            case "push.rateLimit" -> "250.0";
             // the larger of two related options must stay the larger
             case "nsq.maxRequeueDelay" -> "30m";
             case "nsq.maxBackoffDelay" -> "2m";

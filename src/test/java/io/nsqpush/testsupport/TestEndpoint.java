@@ -51,6 +51,8 @@ public final class TestEndpoint implements AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
     private volatile IntUnaryOperator status = n -> 200;
     private volatile long delayMillis;
+    private final java.util.concurrent.atomic.AtomicInteger concurrent = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxConcurrent = new java.util.concurrent.atomic.AtomicInteger();
     private volatile java.util.function.IntFunction<Map<String, String>> answerHeaders = n -> Map.of();
 
     private TestEndpoint(int port) throws IOException {
@@ -104,12 +106,20 @@ public final class TestEndpoint implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
         try {
             respond(exchange);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             exchange.close();
+        } finally {
+            concurrent.decrementAndGet();
         }
+    }
+
+    /** @return the most requests the endpoint was handling at the same time, from receipt to the answer sent */
+    public int maxConcurrent() {
+        return maxConcurrent.get();
     }
 
     private void respond(HttpExchange exchange) throws IOException, InterruptedException {
