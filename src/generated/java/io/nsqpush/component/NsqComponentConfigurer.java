@@ -72,6 +72,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "maxFrameSize": getOrCreateConfiguration(target).setMaxFrameSize(property(camelContext, int.class, value)); return true;
         case "maxinflight":
         case "maxInFlight": getOrCreateConfiguration(target).setMaxInFlight(property(camelContext, int.class, value)); return true;
+        case "maxinflightbytes":
+        case "maxInFlightBytes": getOrCreateConfiguration(target).setMaxInFlightBytes(property(camelContext, long.class, value)); return true;
         case "maxprocessingtime":
         case "maxProcessingTime": getOrCreateConfiguration(target).setMaxProcessingTime(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxreconnectdelay":
@@ -155,6 +157,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "maxFrameSize": return int.class;
         case "maxinflight":
         case "maxInFlight": return int.class;
+        case "maxinflightbytes":
+        case "maxInFlightBytes": return long.class;
         case "maxprocessingtime":
         case "maxProcessingTime": return long.class;
         case "maxreconnectdelay":
@@ -234,6 +238,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "maxFrameSize": return getOrCreateConfiguration(target).getMaxFrameSize();
         case "maxinflight":
         case "maxInFlight": return getOrCreateConfiguration(target).getMaxInFlight();
+        case "maxinflightbytes":
+        case "maxInFlightBytes": return getOrCreateConfiguration(target).getMaxInFlightBytes();
         case "maxprocessingtime":
         case "maxProcessingTime": return getOrCreateConfiguration(target).getMaxProcessingTime();
         case "maxreconnectdelay":

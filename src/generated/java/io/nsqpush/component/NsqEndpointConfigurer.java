@@ -58,6 +58,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "maxFrameSize": target.getConfiguration().setMaxFrameSize(property(camelContext, int.class, value)); return true;
         case "maxinflight":
         case "maxInFlight": target.getConfiguration().setMaxInFlight(property(camelContext, int.class, value)); return true;
+        case "maxinflightbytes":
+        case "maxInFlightBytes": target.getConfiguration().setMaxInFlightBytes(property(camelContext, long.class, value)); return true;
         case "maxprocessingtime":
         case "maxProcessingTime": target.getConfiguration().setMaxProcessingTime(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxreconnectdelay":
@@ -129,6 +131,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "maxFrameSize": return int.class;
         case "maxinflight":
         case "maxInFlight": return int.class;
+        case "maxinflightbytes":
+        case "maxInFlightBytes": return long.class;
         case "maxprocessingtime":
         case "maxProcessingTime": return long.class;
         case "maxreconnectdelay":
@@ -201,6 +205,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "maxFrameSize": return target.getConfiguration().getMaxFrameSize();
         case "maxinflight":
         case "maxInFlight": return target.getConfiguration().getMaxInFlight();
+        case "maxinflightbytes":
+        case "maxInFlightBytes": return target.getConfiguration().getMaxInFlightBytes();
         case "maxprocessingtime":
         case "maxProcessingTime": return target.getConfiguration().getMaxProcessingTime();
         case "maxreconnectdelay":

@@ -23,7 +23,7 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(36);
+        Set<String> props = new HashSet<>(37);
         props.add("authSecret");
         props.add("autoTouch");
         props.add("backoffDelay");
@@ -43,6 +43,7 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("maxBackoffDelay");
         props.add("maxFrameSize");
         props.add("maxInFlight");
+        props.add("maxInFlightBytes");
         props.add("maxProcessingTime");
         props.add("maxReconnectDelay");
         props.add("maxRequeueDelay");

@@ -60,6 +60,12 @@ public class NsqConfiguration implements Cloneable {
             + " connections: RDY is split across them and the sum of their windows never exceeds it")
     @OptionRange(min = "1", max = "65535")
     private int maxInFlight;
+    @UriParam(label = "consumer", defaultValue = "0", description = "Bytes of messages in flight (received and not yet"
+            + " answered, held ones included) over all nsqd connections. Above it RDY drops to 0 and the sockets are"
+            + " not read until bytes are freed; RDY is also kept to about this many bytes' worth of messages of the"
+            + " recent average size. 0: a quarter of the JVM's maximum heap")
+    @OptionRange(min = "0", max = "1099511627776")
+    private long maxInFlightBytes;
     @UriParam(label = "consumer", defaultValue = "60s", javaType = "java.time.Duration", description = "Sent in"
             + " IDENTIFY: how long nsqd waits for FIN or REQ before it delivers the message again (nsqd's"
             + " --max-msg-timeout caps it)")
@@ -286,6 +292,19 @@ public class NsqConfiguration implements Cloneable {
 
     public void setMaxInFlight(int maxInFlight) {
         this.maxInFlight = maxInFlight;
+    }
+
+    public long getMaxInFlightBytes() {
+        return maxInFlightBytes;
+    }
+
+    public void setMaxInFlightBytes(long maxInFlightBytes) {
+        this.maxInFlightBytes = maxInFlightBytes;
+    }
+
+    /** @return maxInFlightBytes, or when 0 the default derived from the heap */
+    long maxInFlightBytes() {
+        return maxInFlightBytes > 0 ? maxInFlightBytes : ByteBudget.defaultBudget(Runtime.getRuntime().maxMemory());
     }
 
     public long getMsgTimeout() {

@@ -140,6 +140,14 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         forgotten = false;
     }
 
+    /** Reads from the socket or stops (the consumer's bytes in flight are over their budget). */
+    void reading(boolean on) {
+        NsqConnection c = connection;
+        if (c != null) {
+            c.reading(on);
+        }
+    }
+
     synchronized void ready(int count) {
         NsqConnection c = connection;
         if (c != null && c.readyCount() != count) {
