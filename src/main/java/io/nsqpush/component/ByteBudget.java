@@ -6,7 +6,7 @@ package io.nsqpush.component;
  * bodies before their formatted copies. Two bounds follow from it:
  * <ul>
  *   <li>{@link #window()}: how many messages RDY may allow, the budget divided by the recent average message size
- *   (at least 1, at most maxInFlight; 1 until the first message shows a size), and 0 while the budget is used up, so that nsqd stops sending (go-nsq shrinks
+ *   (at least 1, at most maxInFlight), and 0 while the budget is used up, so that nsqd stops sending (go-nsq shrinks
  *   RDY in the same way on back-off) and RDY grows back as bytes are freed;</li>
  *   <li>{@link #isOver()}: a connection whose RDY nsqd already acted on may still bring more, so above the budget the
  *   consumer stops reading from its sockets (a frame being read is completed, so one frame per connection may come on
@@ -62,16 +62,17 @@ final class ByteBudget {
 
     /**
      * @return the most messages that RDY may allow in flight now: 0 while over the budget, else as many messages of
-     *         the average size as fit into it (at least 1, at most maxInFlight); 1 before any message came: what
-     *         nsqd sends on a larger RDY before we know the sizes waits unread in the socket if it is too much, and
-     *         nsqd's msg timeout runs for it there, where it cannot be TOUCHed
+     *         the average size as fit into it (at least 1, at most maxInFlight); maxInFlight before any message
+     *         came (as go-nsq starts: RDY 1 instead would leave all but one of many nsqd waiting for the window's
+     *         rotation). What such a first burst brings beyond the budget waits unread in the socket buffers, and
+     *         nsqd's msg timeout runs for it there: the budget's worth must be processed within msgTimeout
      */
     synchronized int window() {
         if (isOverLocked()) {
             return 0;
         }
         if (averageSize == 0) {
-            return 1;
+            return maxInFlight;
         }
         return (int) Math.max(1, Math.min(maxInFlight, (long) (budget / averageSize)));
     }

@@ -80,9 +80,9 @@ class BigMessagesTest {
                         + "):\n" + tail(output));
                 assertFalse(output.contains("OutOfMemoryError"), tail(output));
                 assertEquals(count, nsqd.finCount(TOPIC, CHANNEL));
-                // the default budget is a quarter of the heap: RDY allowed about that many bytes' worth at once
-                assertTrue(peakInFlight.get() <= (BUDGET + size - 1) / size + 2, "in flight on nsqd at most "
-                        + peakInFlight);
+                // the default budget is a quarter of the heap: about that many bytes' worth reach the route at once
+                assertTrue(endpoint.peakConcurrent.get() <= (BUDGET + size - 1) / size + 2,
+                        "concurrent POSTs at most " + endpoint.peakConcurrent);
                 assertEquals(0, nsqd.requeueCount(TOPIC, CHANNEL), "nothing requeued");
                 assertEquals(0, nsqd.timeoutCount(TOPIC, CHANNEL), "nothing timed out on nsqd");
                 assertEquals(count, nsqd.deliveries(TOPIC, CHANNEL).size(), "each delivered by nsqd once");

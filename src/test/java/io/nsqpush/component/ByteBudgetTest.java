@@ -14,8 +14,8 @@ class ByteBudgetTest {
     private static final long MB = 1 << 20;
 
     @Test
-    void beforeAnyMessageOneIsAskedForToLearnTheSize() {
-        assertEquals(1, new ByteBudget(128 * MB, 200).window());
+    void beforeAnyMessageTheWholeCountWindowIsOpen() {
+        assertEquals(200, new ByteBudget(128 * MB, 200).window());
     }
 
     @Test
