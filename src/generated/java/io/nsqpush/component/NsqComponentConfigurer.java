@@ -62,6 +62,10 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
         case "lookupd": getOrCreateConfiguration(target).setLookupd(property(camelContext, java.lang.String.class, value)); return true;
+        case "lookupdmaxbodysize":
+        case "lookupdMaxBodySize": getOrCreateConfiguration(target).setLookupdMaxBodySize(property(camelContext, int.class, value)); return true;
+        case "lookupdmaxproducers":
+        case "lookupdMaxProducers": getOrCreateConfiguration(target).setLookupdMaxProducers(property(camelContext, int.class, value)); return true;
         case "lookupdpollinterval":
         case "lookupdPollInterval": getOrCreateConfiguration(target).setLookupdPollInterval(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxattempts":
@@ -147,6 +151,10 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
         case "lookupd": return java.lang.String.class;
+        case "lookupdmaxbodysize":
+        case "lookupdMaxBodySize": return int.class;
+        case "lookupdmaxproducers":
+        case "lookupdMaxProducers": return int.class;
         case "lookupdpollinterval":
         case "lookupdPollInterval": return long.class;
         case "maxattempts":
@@ -228,6 +236,10 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
         case "lookupd": return getOrCreateConfiguration(target).getLookupd();
+        case "lookupdmaxbodysize":
+        case "lookupdMaxBodySize": return getOrCreateConfiguration(target).getLookupdMaxBodySize();
+        case "lookupdmaxproducers":
+        case "lookupdMaxProducers": return getOrCreateConfiguration(target).getLookupdMaxProducers();
         case "lookupdpollinterval":
         case "lookupdPollInterval": return getOrCreateConfiguration(target).getLookupdPollInterval();
         case "maxattempts":

@@ -48,6 +48,10 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
         case "lookupd": target.getConfiguration().setLookupd(property(camelContext, java.lang.String.class, value)); return true;
+        case "lookupdmaxbodysize":
+        case "lookupdMaxBodySize": target.getConfiguration().setLookupdMaxBodySize(property(camelContext, int.class, value)); return true;
+        case "lookupdmaxproducers":
+        case "lookupdMaxProducers": target.getConfiguration().setLookupdMaxProducers(property(camelContext, int.class, value)); return true;
         case "lookupdpollinterval":
         case "lookupdPollInterval": target.getConfiguration().setLookupdPollInterval(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxattempts":
@@ -121,6 +125,10 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
         case "lookupd": return java.lang.String.class;
+        case "lookupdmaxbodysize":
+        case "lookupdMaxBodySize": return int.class;
+        case "lookupdmaxproducers":
+        case "lookupdMaxProducers": return int.class;
         case "lookupdpollinterval":
         case "lookupdPollInterval": return long.class;
         case "maxattempts":
@@ -195,6 +203,10 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
         case "lookupd": return target.getConfiguration().getLookupd();
+        case "lookupdmaxbodysize":
+        case "lookupdMaxBodySize": return target.getConfiguration().getLookupdMaxBodySize();
+        case "lookupdmaxproducers":
+        case "lookupdMaxProducers": return target.getConfiguration().getLookupdMaxProducers();
         case "lookupdpollinterval":
         case "lookupdPollInterval": return target.getConfiguration().getLookupdPollInterval();
         case "maxattempts":

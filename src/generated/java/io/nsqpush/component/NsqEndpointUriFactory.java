@@ -23,7 +23,7 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(37);
+        Set<String> props = new HashSet<>(39);
         props.add("authSecret");
         props.add("autoTouch");
         props.add("backoffDelay");
@@ -38,6 +38,8 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("heartbeatInterval");
         props.add("lazyStartProducer");
         props.add("lookupd");
+        props.add("lookupdMaxBodySize");
+        props.add("lookupdMaxProducers");
         props.add("lookupdPollInterval");
         props.add("maxAttempts");
         props.add("maxBackoffDelay");

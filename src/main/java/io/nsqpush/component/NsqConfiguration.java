@@ -53,6 +53,15 @@ public class NsqConfiguration implements Cloneable {
               description = "How often lookupd is polled for the topic's producers, with up to 30% jitter")
     @OptionRange(min = "1s", max = "1d")
     private long lookupdPollInterval;
+    @UriParam(label = "consumer,advanced", defaultValue = "4194304", description = "The largest lookupd answer read,"
+            + " in bytes; a larger one is cut, logged once, and that lookupd's last good answer is kept. Each lookupd"
+            + " request, its body included, also has a deadline: 10 s, or lookupdPollInterval when shorter")
+    @OptionRange(min = "1024", max = "1073741824")
+    private int lookupdMaxBodySize;
+    @UriParam(label = "consumer,advanced", defaultValue = "100", description = "The most nsqd connections that lookupd"
+            + " answers can open for this consumer; the producers beyond it are left out, with one log line")
+    @OptionRange(min = "1", max = "65535")
+    private int lookupdMaxProducers;
     @UriParam(label = "consumer", defaultValue = "nsq-push", description = "The channel to consume: every channel"
             + " gets its own copy of each message; consumers on one channel share its messages")
     private String channel;
@@ -292,6 +301,22 @@ public class NsqConfiguration implements Cloneable {
 
     public void setMaxInFlight(int maxInFlight) {
         this.maxInFlight = maxInFlight;
+    }
+
+    public int getLookupdMaxBodySize() {
+        return lookupdMaxBodySize;
+    }
+
+    public void setLookupdMaxBodySize(int lookupdMaxBodySize) {
+        this.lookupdMaxBodySize = lookupdMaxBodySize;
+    }
+
+    public int getLookupdMaxProducers() {
+        return lookupdMaxProducers;
+    }
+
+    public void setLookupdMaxProducers(int lookupdMaxProducers) {
+        this.lookupdMaxProducers = lookupdMaxProducers;
     }
 
     public long getMaxInFlightBytes() {
