@@ -62,6 +62,10 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
         case "lookupd": getOrCreateConfiguration(target).setLookupd(property(camelContext, java.lang.String.class, value)); return true;
+        case "lookupdmaxbodysize":
+        case "lookupdMaxBodySize": getOrCreateConfiguration(target).setLookupdMaxBodySize(property(camelContext, int.class, value)); return true;
+        case "lookupdmaxproducers":
+        case "lookupdMaxProducers": getOrCreateConfiguration(target).setLookupdMaxProducers(property(camelContext, int.class, value)); return true;
         case "lookupdpollinterval":
         case "lookupdPollInterval": getOrCreateConfiguration(target).setLookupdPollInterval(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxattempts":
@@ -72,6 +76,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "maxFrameSize": getOrCreateConfiguration(target).setMaxFrameSize(property(camelContext, int.class, value)); return true;
         case "maxinflight":
         case "maxInFlight": getOrCreateConfiguration(target).setMaxInFlight(property(camelContext, int.class, value)); return true;
+        case "maxinflightbytes":
+        case "maxInFlightBytes": getOrCreateConfiguration(target).setMaxInFlightBytes(property(camelContext, long.class, value)); return true;
         case "maxprocessingtime":
         case "maxProcessingTime": getOrCreateConfiguration(target).setMaxProcessingTime(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxreconnectdelay":
@@ -147,6 +153,10 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
         case "lookupd": return java.lang.String.class;
+        case "lookupdmaxbodysize":
+        case "lookupdMaxBodySize": return int.class;
+        case "lookupdmaxproducers":
+        case "lookupdMaxProducers": return int.class;
         case "lookupdpollinterval":
         case "lookupdPollInterval": return long.class;
         case "maxattempts":
@@ -157,6 +167,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "maxFrameSize": return int.class;
         case "maxinflight":
         case "maxInFlight": return int.class;
+        case "maxinflightbytes":
+        case "maxInFlightBytes": return long.class;
         case "maxprocessingtime":
         case "maxProcessingTime": return long.class;
         case "maxreconnectdelay":
@@ -228,6 +240,10 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
         case "lookupd": return getOrCreateConfiguration(target).getLookupd();
+        case "lookupdmaxbodysize":
+        case "lookupdMaxBodySize": return getOrCreateConfiguration(target).getLookupdMaxBodySize();
+        case "lookupdmaxproducers":
+        case "lookupdMaxProducers": return getOrCreateConfiguration(target).getLookupdMaxProducers();
         case "lookupdpollinterval":
         case "lookupdPollInterval": return getOrCreateConfiguration(target).getLookupdPollInterval();
         case "maxattempts":
@@ -238,6 +254,8 @@ public class NsqComponentConfigurer extends PropertyConfigurerSupport implements
         case "maxFrameSize": return getOrCreateConfiguration(target).getMaxFrameSize();
         case "maxinflight":
         case "maxInFlight": return getOrCreateConfiguration(target).getMaxInFlight();
+        case "maxinflightbytes":
+        case "maxInFlightBytes": return getOrCreateConfiguration(target).getMaxInFlightBytes();
         case "maxprocessingtime":
         case "maxProcessingTime": return getOrCreateConfiguration(target).getMaxProcessingTime();
         case "maxreconnectdelay":

@@ -48,6 +48,10 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
         case "lookupd": target.getConfiguration().setLookupd(property(camelContext, java.lang.String.class, value)); return true;
+        case "lookupdmaxbodysize":
+        case "lookupdMaxBodySize": target.getConfiguration().setLookupdMaxBodySize(property(camelContext, int.class, value)); return true;
+        case "lookupdmaxproducers":
+        case "lookupdMaxProducers": target.getConfiguration().setLookupdMaxProducers(property(camelContext, int.class, value)); return true;
         case "lookupdpollinterval":
         case "lookupdPollInterval": target.getConfiguration().setLookupdPollInterval(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxattempts":
@@ -58,6 +62,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "maxFrameSize": target.getConfiguration().setMaxFrameSize(property(camelContext, int.class, value)); return true;
         case "maxinflight":
         case "maxInFlight": target.getConfiguration().setMaxInFlight(property(camelContext, int.class, value)); return true;
+        case "maxinflightbytes":
+        case "maxInFlightBytes": target.getConfiguration().setMaxInFlightBytes(property(camelContext, long.class, value)); return true;
         case "maxprocessingtime":
         case "maxProcessingTime": target.getConfiguration().setMaxProcessingTime(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxreconnectdelay":
@@ -121,6 +127,10 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
         case "lookupd": return java.lang.String.class;
+        case "lookupdmaxbodysize":
+        case "lookupdMaxBodySize": return int.class;
+        case "lookupdmaxproducers":
+        case "lookupdMaxProducers": return int.class;
         case "lookupdpollinterval":
         case "lookupdPollInterval": return long.class;
         case "maxattempts":
@@ -131,6 +141,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "maxFrameSize": return int.class;
         case "maxinflight":
         case "maxInFlight": return int.class;
+        case "maxinflightbytes":
+        case "maxInFlightBytes": return long.class;
         case "maxprocessingtime":
         case "maxProcessingTime": return long.class;
         case "maxreconnectdelay":
@@ -195,6 +207,10 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
         case "lookupd": return target.getConfiguration().getLookupd();
+        case "lookupdmaxbodysize":
+        case "lookupdMaxBodySize": return target.getConfiguration().getLookupdMaxBodySize();
+        case "lookupdmaxproducers":
+        case "lookupdMaxProducers": return target.getConfiguration().getLookupdMaxProducers();
         case "lookupdpollinterval":
         case "lookupdPollInterval": return target.getConfiguration().getLookupdPollInterval();
         case "maxattempts":
@@ -205,6 +221,8 @@ public class NsqEndpointConfigurer extends PropertyConfigurerSupport implements 
         case "maxFrameSize": return target.getConfiguration().getMaxFrameSize();
         case "maxinflight":
         case "maxInFlight": return target.getConfiguration().getMaxInFlight();
+        case "maxinflightbytes":
+        case "maxInFlightBytes": return target.getConfiguration().getMaxInFlightBytes();
         case "maxprocessingtime":
         case "maxProcessingTime": return target.getConfiguration().getMaxProcessingTime();
         case "maxreconnectdelay":

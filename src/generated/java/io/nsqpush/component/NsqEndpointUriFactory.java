@@ -23,7 +23,7 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(37);
+        Set<String> props = new HashSet<>(39);
         props.add("authSecret");
         props.add("autoTouch");
         props.add("backoffDelay");
@@ -38,11 +38,14 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("heartbeatInterval");
         props.add("lazyStartProducer");
         props.add("lookupd");
+        props.add("lookupdMaxBodySize");
+        props.add("lookupdMaxProducers");
         props.add("lookupdPollInterval");
         props.add("maxAttempts");
         props.add("maxBackoffDelay");
         props.add("maxFrameSize");
         props.add("maxInFlight");
+        props.add("maxInFlightBytes");
         props.add("maxProcessingTime");
         props.add("maxReconnectDelay");
         props.add("maxRequeueDelay");
@@ -50,7 +53,6 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("outputBufferTimeout");
         props.add("reconnectDelay");
         props.add("requeueDelay");
-        props.add("retryPolicy");
         props.add("servers");
         props.add("threads");
         props.add("tls");

@@ -186,6 +186,7 @@ public final class NsqPushMain {
                 context.addRoutePolicyFactory(metrics);
                 context.addRoutePolicyFactory(new SubscriptionSummary());
                 requireFreeManagementPort(properties);
+                requireDeadLetterComponent(context, properties);
                 Path routes = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
                 support.configure().setRoutesIncludePattern(Files.isDirectory(routes)
                         ? "file:" + routes + "/*.yaml" : BUILT_IN_ROUTES);
@@ -272,6 +273,9 @@ public final class NsqPushMain {
         } catch (NumberFormatException e) {
             throw new InvalidValueException("camel.management.port", port, "is not a port", "0..65535");
         }
+        if (number < 0 || number > 65535) {
+            throw new InvalidValueException("camel.management.port", port, "is out of range", "0..65535");
+        }
         if (number == 0) {
             return; // any free port
         }
@@ -281,6 +285,29 @@ public final class NsqPushMain {
         } catch (IOException e) {
             throw new InvalidValueException("camel.management.port", port, "cannot be listened on at " + host + " ("
                     + e.getMessage() + ")", "a free port, 0 for any, or camel.management.enabled=false");
+        }
+    }
+
+    /**
+     * A dead-letter URI whose scheme no component serves would only fail when the first message is dead-lettered:
+     * every dead letter would then be lost to an error. It stops start-up instead.
+     */
+    private static void requireDeadLetterComponent(CamelContext context, PropertiesComponent properties) {
+        String uri = properties.resolveProperty("dead-letter.uri").orElse("").trim();
+        int colon = uri.indexOf(':');
+        if (uri.isEmpty() || colon <= 0) {
+            return; // empty: the NSQ topic; a URI without a scheme is refused by the setting's own check
+        }
+        String scheme = uri.substring(0, colon);
+        // looked up without creating it: a component made now would miss its camel.component.* configuration
+        boolean served = context.hasComponent(scheme) != null
+                || context.getRegistry().lookupByName(scheme) instanceof org.apache.camel.Component
+                || context.getCamelContextExtension().getFactoryFinder(
+                        "META-INF/services/org/apache/camel/component/").findClass(scheme).isPresent();
+        if (!served) {
+            throw new InvalidValueException("dead-letter.uri", io.nsqpush.push.Redaction.uri(uri), "names the scheme '"
+                    + scheme + "', which no component on the class path serves",
+                    "a URI of a component the bridge has (nsq:, file:, log:, …, or one in lib/), or empty");
         }
     }
 

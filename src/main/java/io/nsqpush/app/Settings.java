@@ -63,6 +63,7 @@ public final class Settings {
                     Settings::lookupds),
             Setting.option("nsq.lookupd-poll-interval", "nsq", NSQ, "lookupdPollInterval"),
             Setting.option("nsq.max-in-flight", "nsq", NSQ, "maxInFlight"),
+            Setting.option("nsq.max-in-flight-bytes", "nsq", NSQ, "maxInFlightBytes"),
             Setting.option("nsq.max-attempts", "nsq", NSQ, "maxAttempts"),
             Setting.option("nsq.msg-timeout", "nsq", NSQ, "msgTimeout"),
             Setting.option("nsq.threads", "nsq", NSQ, "threads"),

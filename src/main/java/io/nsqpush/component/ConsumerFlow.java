@@ -33,6 +33,7 @@ final class ConsumerFlow {
     private final NsqConsumer consumer;
     private final ExecutorService workers;
     private final ReadyWindow window;
+    private final ByteBudget budget;
     private final SubscriptionBackoff backoff;
     private final Deque<NsqMessage> held = new ArrayDeque<>();
     /** Messages received and not yet answered or given back, wherever they are (queued, processing, held). */
@@ -49,6 +50,7 @@ final class ConsumerFlow {
         this.workers = workers;
         NsqConfiguration configuration = consumer.configuration();
         this.window = new ReadyWindow(configuration.getMaxInFlight());
+        this.budget = new ByteBudget(configuration.maxInFlightBytes(), configuration.getMaxInFlight());
         this.backoff = new SubscriptionBackoff(configuration.getBackoffDelay(), configuration.getMaxBackoffDelay(),
                 () -> ThreadLocalRandom.current().nextDouble());
     }
@@ -56,6 +58,12 @@ final class ConsumerFlow {
     /** A message arrived (on the event loop): run it, or keep it while the subscription is paused. */
     void arrived(NsqMessage message) {
         outstanding.incrementAndGet();
+        if (budget.add(message.frameBytes())) {
+            // nsqd acted on RDY granted before these bytes came: stop reading until they are freed
+            LOG.debug("{} holds {} bytes in flight, over its budget of {}: RDY 0 and not reading until some are"
+                    + " answered", consumer.subscription(), budget.inFlight(), budget.budget());
+            rebalance();
+        }
         NsqDelivery delivery;
         synchronized (this) {
             if (!suspended && backoff.isRunning()) {
@@ -74,10 +82,18 @@ final class ConsumerFlow {
         if (delivery == null) {
             // taken from nsqd just before RDY 0 reached it: give it back at once
             message.requeue(0);
-            outstanding.decrementAndGet();
+            released(message);
             return;
         }
         dispatch(delivery);
+    }
+
+    /** A message received is no longer ours to keep (answered, given back, or lost with its connection). */
+    private void released(NsqMessage message) {
+        outstanding.decrementAndGet();
+        if (budget.release(message.frameBytes())) {
+            rebalance();
+        }
     }
 
     /** Runs the message through the route: right here (an I/O thread, by default) or on a worker. */
@@ -102,7 +118,7 @@ final class ConsumerFlow {
 
     /** A delivery is over and its message answered (or lost with its connection). */
     void finished(NsqDelivery delivery) {
-        outstanding.decrementAndGet();
+        released(delivery.message());
         synchronized (this) {
             if (delivery == probe) {
                 probe = null;
@@ -139,7 +155,7 @@ final class ConsumerFlow {
         }
         if (giveBack) {
             delivery.message().requeue(0);
-            outstanding.decrementAndGet();
+            released(delivery.message());
         } else if (again != null) {
             dispatch(again);
         }
@@ -182,7 +198,7 @@ final class ConsumerFlow {
                     if (!message.isAnswered()) {
                         again.add(new NsqDelivery(consumer, this, message, false));
                     } else {
-                        outstanding.decrementAndGet();
+                        released(message);
                     }
                 }
                 probeWanted = false;
@@ -233,7 +249,7 @@ final class ConsumerFlow {
             if (message.requeue(consumer.requeueDelay(message.attempts()))) {
                 LOG.debug("Held {} for as long as nsqd allows: requeued it", message.id());
             }
-            outstanding.decrementAndGet();
+            released(message);
         }
         if (next != null) {
             LOG.debug("Probing the endpoint of {} with {}", consumer.subscription(), next.message().id());
@@ -252,7 +268,7 @@ final class ConsumerFlow {
         }
         for (NsqMessage message : back) {
             message.requeue(0);
-            outstanding.decrementAndGet();
+            released(message);
         }
         rebalance();
     }
@@ -277,12 +293,15 @@ final class ConsumerFlow {
         }
         List<ReadyWindow.Link> links = new ArrayList<>(live.size());
         int onLinks = 0;
+        boolean reading = !budget.isOver();
         for (NsqConsumerConnection connection : live) {
+            connection.reading(reading);
             ReadyWindow.Link link = connection.link();
             onLinks += link.inFlight();
             links.add(link);
         }
-        ReadyWindow.Plan plan = window.plan(links, outstanding.get() - onLinks, mode, System.nanoTime());
+        ReadyWindow.Plan plan = window.plan(links, outstanding.get() - onLinks, mode, System.nanoTime(),
+                budget.window());
         // lower before raising: the windows together stay within maxInFlight while the commands travel
         for (int i = 0; i < live.size(); i++) {
             if (plan.ready()[i] < links.get(i).ready()) {
@@ -301,6 +320,14 @@ final class ConsumerFlow {
 
     int outstanding() {
         return outstanding.get();
+    }
+
+    long inFlightBytes() {
+        return budget.inFlight();
+    }
+
+    boolean overBudget() {
+        return budget.isOver();
     }
 
     int held() {

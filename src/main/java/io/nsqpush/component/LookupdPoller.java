@@ -36,6 +36,12 @@ final class LookupdPoller {
     private final Map<String, List<NsqAddress>> lastAnswers = new ConcurrentHashMap<>();
     private final Set<NsqAddress> discovered = new LinkedHashSet<>();
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
+    /** Impossible producer addresses already logged (bounded: a broken lookupd may invent any number). */
+    private final Set<String> reportedImpossible = ConcurrentHashMap.newKeySet();
+    private static final int MAX_REPORTED = 10_000;
+    private static final long MAX_REQUEST_MILLIS = 10_000;
+    /** The producers left out by lookupdMaxProducers at the last apply, 0 when none (guarded by this). */
+    private int leftOut;
     private volatile boolean stopped;
     private long nextPollNanos;
 
@@ -46,7 +52,8 @@ final class LookupdPoller {
         this.scheduler = scheduler;
         this.httpExecutor = httpExecutor;
         this.client = new NsqLookupd(httpExecutor,
-                Duration.ofMillis(consumer.configuration().getConnectTimeout()));
+                Duration.ofMillis(consumer.configuration().getConnectTimeout()),
+                consumer.configuration().getLookupdMaxBodySize());
     }
 
     void start() {
@@ -91,9 +98,11 @@ final class LookupdPoller {
 
     private void poll() {
         String topic = consumer.configuration().getTopic();
-        Duration timeout = Duration.ofSeconds(10);
-        CompletableFuture<?>[] lookups = lookupds.stream().map(lookupd -> client.lookup(lookupd, topic, timeout)
-                .handle((producers, error) -> {
+        // a deadline on the whole request, its body included: a poll ends before the next one is due
+        Duration timeout = Duration.ofMillis(Math.min(MAX_REQUEST_MILLIS,
+                consumer.configuration().getLookupdPollInterval()));
+        CompletableFuture<?>[] lookups = lookupds.stream().map(lookupd -> client.lookupAnswer(lookupd, topic, timeout)
+                .handle((answer, error) -> {
                     if (error != null) {
                         if (failing.add(lookupd)) {
                             Throwable cause = error.getCause() != null ? error.getCause() : error;
@@ -105,7 +114,8 @@ final class LookupdPoller {
                         if (failing.remove(lookupd)) {
                             LOG.info("nsqlookupd {} answers again", lookupd);
                         }
-                        lastAnswers.put(lookupd, producers);
+                        reportImpossible(lookupd, topic, answer.impossible());
+                        lastAnswers.put(lookupd, answer.producers());
                     }
                     return null;
                 })).toArray(CompletableFuture[]::new);
@@ -131,19 +141,46 @@ final class LookupdPoller {
         }
     }
 
+    /** Logs the impossible addresses not logged before, in one line: a few of them, then how many more. */
+    private void reportImpossible(String lookupd, String topic, List<String> impossible) {
+        List<String> fresh = impossible.stream().filter(a -> !reportedImpossible.contains(a)).toList();
+        if (fresh.isEmpty()) {
+            return;
+        }
+        if (reportedImpossible.size() < MAX_REPORTED) {
+            reportedImpossible.addAll(fresh.subList(0, Math.min(fresh.size(), MAX_REPORTED)));
+        }
+        LOG.warn("nsqlookupd {} lists producers of topic {} at addresses no nsqd can have (0.0.0.0, port 0 or above"
+                + " 65535), left out: {}", lookupd, topic, Listing.firstFew(fresh));
+    }
+
     private synchronized void apply() {
         if (stopped) {
             return;
         }
         Set<NsqAddress> now = new LinkedHashSet<>();
         lastAnswers.values().forEach(now::addAll);
+        int max = consumer.configuration().getLookupdMaxProducers();
+        List<NsqAddress> skipped = new java.util.ArrayList<>();
         for (NsqAddress address : now) {
-            if (discovered.add(address)) {
-                LOG.info("nsqlookupd lists nsqd {} for topic {}: connecting", address, consumer.configuration().getTopic());
-                consumer.relist(address);
-                consumer.connectTo(address, false);
+            if (discovered.contains(address)) {
+                continue;
             }
+            if (discovered.size() >= max) {
+                skipped.add(address);
+                continue;
+            }
+            discovered.add(address);
+            LOG.info("nsqlookupd lists nsqd {} for topic {}: connecting", address, consumer.configuration().getTopic());
+            consumer.relist(address);
+            consumer.connectTo(address, false);
         }
+        if (!skipped.isEmpty() && leftOut == 0) {
+            LOG.warn("nsqlookupd lists {} nsqd for topic {}: connected to {} (lookupdMaxProducers), left out {}",
+                    now.size(), consumer.configuration().getTopic(), discovered.size(), Listing.firstFew(
+                            skipped.stream().map(NsqAddress::toString).toList()));
+        }
+        leftOut = skipped.size();
         for (NsqAddress address : Set.copyOf(discovered)) {
             if (!now.contains(address)) {
                 discovered.remove(address);

@@ -55,6 +55,15 @@ public class NsqConfiguration implements Cloneable {
               description = "How often lookupd is polled for the topic's producers, with up to 30% jitter")
     @OptionRange(min = "1s", max = "1d")
     private long lookupdPollInterval;
+    @UriParam(label = "consumer,advanced", defaultValue = "4194304", description = "The largest lookupd answer read,"
+            + " in bytes; a larger one is cut, logged once, and that lookupd's last good answer is kept. Each lookupd"
+            + " request, its body included, also has a deadline: 10 s, or lookupdPollInterval when shorter")
+    @OptionRange(min = "1024", max = "1073741824")
+    private int lookupdMaxBodySize;
+    @UriParam(label = "consumer,advanced", defaultValue = "100", description = "The most nsqd connections that lookupd"
+            + " answers can open for this consumer; the producers beyond it are left out, with one log line")
+    @OptionRange(min = "1", max = "65535")
+    private int lookupdMaxProducers;
     @UriParam(label = "consumer", defaultValue = "nsq-push", description = "The channel to consume: every channel"
             + " gets its own copy of each message; consumers on one channel share its messages")
     private String channel;
@@ -62,6 +71,12 @@ public class NsqConfiguration implements Cloneable {
             + " connections: RDY is split across them and the sum of their windows never exceeds it")
     @OptionRange(min = "1", max = "65535")
     private int maxInFlight;
+    @UriParam(label = "consumer", defaultValue = "0", description = "Bytes of messages in flight (received and not yet"
+            + " answered, held ones included) over all nsqd connections. Above it RDY drops to 0 and the sockets are"
+            + " not read until bytes are freed; RDY is also kept to about this many bytes' worth of messages of the"
+            + " recent average size. 0: a quarter of the JVM's maximum heap")
+    @OptionRange(min = "0", max = "1099511627776")
+    private long maxInFlightBytes;
     @UriParam(label = "consumer", defaultValue = "60s", javaType = "java.time.Duration", description = "Sent in"
             + " IDENTIFY: how long nsqd waits for FIN or REQ before it delivers the message again (nsqd's"
             + " --max-msg-timeout caps it)")
@@ -311,6 +326,35 @@ public class NsqConfiguration implements Cloneable {
 
     public void setMaxInFlight(int maxInFlight) {
         this.maxInFlight = maxInFlight;
+    }
+
+    public int getLookupdMaxBodySize() {
+        return lookupdMaxBodySize;
+    }
+
+    public void setLookupdMaxBodySize(int lookupdMaxBodySize) {
+        this.lookupdMaxBodySize = lookupdMaxBodySize;
+    }
+
+    public int getLookupdMaxProducers() {
+        return lookupdMaxProducers;
+    }
+
+    public void setLookupdMaxProducers(int lookupdMaxProducers) {
+        this.lookupdMaxProducers = lookupdMaxProducers;
+    }
+
+    public long getMaxInFlightBytes() {
+        return maxInFlightBytes;
+    }
+
+    public void setMaxInFlightBytes(long maxInFlightBytes) {
+        this.maxInFlightBytes = maxInFlightBytes;
+    }
+
+    /** @return maxInFlightBytes, or when 0 the default derived from the heap */
+    long maxInFlightBytes() {
+        return maxInFlightBytes > 0 ? maxInFlightBytes : ByteBudget.defaultBudget(Runtime.getRuntime().maxMemory());
     }
 
     public long getMsgTimeout() {

@@ -96,6 +96,12 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         return current == null ? 0 : current.outstanding();
     }
 
+    /** @return bytes of the messages in flight (see maxInFlightBytes) */
+    public long getInFlightBytes() {
+        ConsumerFlow current = flow;
+        return current == null ? 0 : current.inFlightBytes();
+    }
+
     /** @return messages kept unanswered while the downstream is unavailable */
     public int getHeld() {
         ConsumerFlow current = flow;

@@ -39,8 +39,8 @@ final class NsqConsumerConnection implements NsqConnectionListener {
     /** The highest RDY lowered within {@link ReadyWindow#SETTLE_NANOS} of the last lowering (guarded by this). */
     private int loweredFrom;
     private long loweredAtNanos = System.nanoTime() - ReadyWindow.SETTLE_NANOS;
-    /** Failed attempts since the last live connection; > 0 means an outage is under way and was logged. */
-    private int failures;
+    /** When to try again (guarded by this). */
+    private final ReconnectBackoff backoff;
     private long outageStartNanos;
 
     NsqConsumerConnection(NsqConsumer consumer, NsqAddress address, boolean configured, NsqClientOptions options,
@@ -51,6 +51,9 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         this.options = options;
         this.connector = connector;
         this.scheduler = scheduler;
+        NsqConfiguration configuration = consumer.configuration();
+        this.backoff = new ReconnectBackoff(configuration.getReconnectDelay(), configuration.getMaxReconnectDelay(),
+                configuration.getMaxReconnectDelay(), () -> ThreadLocalRandom.current().nextDouble());
     }
 
     NsqAddress address() {
@@ -140,6 +143,14 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         forgotten = false;
     }
 
+    /** Reads from the socket or stops (the consumer's bytes in flight are over their budget). */
+    void reading(boolean on) {
+        NsqConnection c = connection;
+        if (c != null) {
+            c.reading(on);
+        }
+    }
+
     synchronized void ready(int count) {
         NsqConnection c = connection;
         if (c != null && c.readyCount() != count) {
@@ -179,14 +190,13 @@ final class NsqConsumerConnection implements NsqConnectionListener {
             }
             connection = c;
             lastError = null;
-            if (failures > 0) {
+            if (backoff.connected(System.nanoTime())) {
                 LOG.info("Reconnected to nsqd {} for {} after {} ms", address, consumer.subscription(),
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos));
             } else {
                 LOG.info("Connected to nsqd {} (version {}) for {}", address, c.features().version(),
                         consumer.subscription());
             }
-            failures = 0;
         }
         consumer.rebalance();
     }
@@ -196,7 +206,7 @@ final class NsqConsumerConnection implements NsqConnectionListener {
             return;
         }
         lastError = error.getMessage();
-        if (failures == 0) {
+        if (backoff.connectFailed()) {
             outageStartNanos = System.nanoTime();
             LOG.warn("Cannot connect to nsqd {} for {}: {}; retrying in the background", address,
                     consumer.subscription(), error.getMessage());
@@ -204,7 +214,6 @@ final class NsqConsumerConnection implements NsqConnectionListener {
             LOG.debug("Still cannot connect to nsqd {} for {}: {}", address, consumer.subscription(),
                     error.getMessage());
         }
-        failures++;
         scheduleReconnect();
     }
 
@@ -232,10 +241,16 @@ final class NsqConsumerConnection implements NsqConnectionListener {
                 LOG.info("Lost connection to nsqd {} for {} ({}), which lookupd no longer lists: not reconnecting",
                         address, consumer.subscription(), lastError);
             } else {
-                LOG.warn("Lost connection to nsqd {} for {}: {}; reconnecting", address, consumer.subscription(),
-                        lastError);
-                failures = 1;
-                outageStartNanos = System.nanoTime();
+                long now = System.nanoTime();
+                if (backoff.lost(now)) {
+                    LOG.warn("Lost connection to nsqd {} for {}: {}; reconnecting", address, consumer.subscription(),
+                            lastError);
+                    outageStartNanos = now;
+                } else {
+                    // up for less than maxReconnectDelay: the outage goes on, and so does its growing delay
+                    LOG.debug("Lost connection to nsqd {} for {} again: {} ({} failures)", address,
+                            consumer.subscription(), lastError, backoff.failures());
+                }
                 scheduleReconnect();
             }
         }
@@ -248,11 +263,7 @@ final class NsqConsumerConnection implements NsqConnectionListener {
     }
 
     private void scheduleReconnect() {
-        NsqConfiguration configuration = consumer.configuration();
-        int doublings = Math.min(failures - 1, 20);
-        long delay = Math.min(configuration.getMaxReconnectDelay(), configuration.getReconnectDelay() << doublings);
-        // jitter, so that many consumers do not reconnect to a restarted nsqd in the same instant
-        long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+        long jittered = backoff.nextDelayMillis();
         try {
             scheduler.schedule(this::connect, jittered, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {

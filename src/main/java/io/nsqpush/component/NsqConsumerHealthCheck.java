@@ -32,15 +32,18 @@ final class NsqConsumerHealthCheck extends AbstractHealthCheck {
         builder.detail("held", consumer.getHeld());
         builder.detail("paused", consumer.isPaused());
         builder.detail("possible_duplicates", consumer.getPossibleDuplicates());
-        StringBuilder down = new StringBuilder();
+        builder.detail("in_flight_bytes", consumer.getInFlightBytes());
+        java.util.List<String> down = new java.util.ArrayList<>();
         for (NsqConsumerConnection connection : consumer.connections()) {
             if (!connection.isConnected()) {
-                down.append(down.isEmpty() ? "" : "; ").append(connection.address()).append(": ")
-                        .append(connection.lastError() == null ? "connecting" : connection.lastError());
+                down.add(connection.address() + ": " + (connection.lastError() == null ? "connecting"
+                        : connection.lastError()));
             }
         }
         if (!consumer.isConnected()) {
-            builder.message("no live connection to nsqd " + (down.isEmpty() ? "(not started)" : down));
+            // a few of them: a lookupd may list thousands
+            builder.message("no live connection to nsqd " + (down.isEmpty() ? "(not started)"
+                    : Listing.firstFew(down, "; ")));
             builder.down();
         } else if (consumer.isPaused()) {
             builder.message("paused for " + Durations.format(consumer.getPausedMillis() / 1000 * 1000)

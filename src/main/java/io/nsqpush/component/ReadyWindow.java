@@ -73,9 +73,18 @@ final class ReadyWindow {
      *         share (then every finished message is a reason to plan again)
      */
     Plan plan(List<Link> links, int orphans, Mode mode, long now) {
+        return plan(links, orphans, mode, now, maxInFlight);
+    }
+
+    /**
+     * @param limit the most messages in flight allowed now, at most maxInFlight: lower while messages are big (the
+     *              {@link ByteBudget}), 0 while the byte budget is used up (RDY 0 everywhere, as when paused)
+     */
+    Plan plan(List<Link> links, int orphans, Mode mode, long now, int limit) {
         int n = links.size();
         int[] ready = new int[n];
-        if (n == 0 || mode == Mode.PAUSED) {
+        int window = Math.max(0, Math.min(limit, maxInFlight));
+        if (n == 0 || mode == Mode.PAUSED || window == 0) {
             return new Plan(ready, false);
         }
         if (mode == Mode.PROBE) {
@@ -97,10 +106,10 @@ final class ReadyWindow {
             }
             return new Plan(ready, false);
         }
-        return n > maxInFlight ? rotate(links, orphans, now) : split(links, orphans);
+        return n > window ? rotate(links, orphans, now, window) : split(links, orphans, window);
     }
 
-    private Plan split(List<Link> links, int orphans) {
+    private Plan split(List<Link> links, int orphans, int maxInFlight) {
         int n = links.size();
         int[] ready = new int[n];
         int[] share = new int[n];
@@ -128,7 +137,7 @@ final class ReadyWindow {
         return new Plan(ready, starved);
     }
 
-    private Plan rotate(List<Link> links, int orphans, long now) {
+    private Plan rotate(List<Link> links, int orphans, long now, int maxInFlight) {
         int n = links.size();
         int[] ready = new int[n];
         boolean redistribute = !redistributed || now - lastRedistribution >= REDISTRIBUTE_NANOS;

@@ -40,6 +40,7 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     private volatile Channel channel;
     private volatile IdentifyResponse features;
     private volatile int readyCount;
+    private volatile boolean readingPaused;
     private volatile Throwable closeCause;
     private volatile long lastMessageNanos = System.nanoTime();
     private final String sourceText;
@@ -113,6 +114,19 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
         readyCount = clamped;
         if (ch != null) {
             ch.writeAndFlush(NsqCommands.ready(ch.alloc(), clamped), ch.voidPromise());
+        }
+    }
+
+    /**
+     * Reads from the socket, or stops reading: what nsqd sends then waits in the socket buffers (TCP flow control
+     * holds nsqd back), so no more message bodies reach the heap. A frame partly read is still completed. Heartbeats
+     * wait too, so our read-idle check is off meanwhile; nsqd keeps the link, as our FIN, REQ and TOUCH still reach it.
+     */
+    public void reading(boolean on) {
+        Channel ch = channel;
+        if (ch != null && ch.config().isAutoRead() != on) {
+            readingPaused = !on;
+            ch.config().setAutoRead(on);
         }
     }
 
@@ -326,6 +340,9 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
+            if (readingPaused) {
+                return; // we are not reading (see reading()): silence says nothing about the link
+            }
             closeCause = new NsqException("no data from nsqd for " + 2 * options.heartbeatIntervalMs()
                     + " ms (two heartbeat intervals)");
             ctx.close();

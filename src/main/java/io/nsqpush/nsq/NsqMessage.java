@@ -58,6 +58,11 @@ public final class NsqMessage {
         return body;
     }
 
+    /** @return the size of the frame that brought it: 4-byte size, 4-byte type, 26-byte header and the body */
+    public long frameBytes() {
+        return 8L + NsqFrameDecoder.MESSAGE_HEADER_SIZE + body.length;
+    }
+
     /** @return the nsqd that delivered the message, as host:port */
     public String source() {
         return source;

@@ -128,34 +128,45 @@ public final class CmqJsonBody {
         return escape ? Text.NEEDS_ESCAPING : Text.PLAIN;
     }
 
-    /** Escapes valid UTF-8 for a JSON string as Jackson does: short forms where JSON has them, else \\u00XX. */
+    /**
+     * Escapes valid UTF-8 for a JSON string as Jackson does: short forms where JSON has them, else \\u00XX. Sized in a
+     * first pass, so a big body costs one array of exactly its escaped size (a growing stream would hold twice the
+     * body while it grows and copy it once more at the end).
+     */
     private static byte[] escape(byte[] bytes) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length + 16);
+        int length = 0;
+        for (byte value : bytes) {
+            int b = value & 0xff;
+            length += b >= 0x20 && b != '"' && b != '\\' ? 1 : b == '"' || b == '\\' || b == '\b' || b == '\t'
+                    || b == '\n' || b == '\f' || b == '\r' ? 2 : 6;
+        }
+        byte[] out = new byte[length];
+        int i = 0;
         for (byte value : bytes) {
             int b = value & 0xff;
             if (b >= 0x20 && b != '"' && b != '\\') {
-                out.write(b);
+                out[i++] = value;
                 continue;
             }
-            out.write('\\');
+            out[i++] = '\\';
             switch (b) {
-                case '"' -> out.write('"');
-                case '\\' -> out.write('\\');
-                case '\b' -> out.write('b');
-                case '\t' -> out.write('t');
-                case '\n' -> out.write('n');
-                case '\f' -> out.write('f');
-                case '\r' -> out.write('r');
+                case '"' -> out[i++] = '"';
+                case '\\' -> out[i++] = '\\';
+                case '\b' -> out[i++] = 'b';
+                case '\t' -> out[i++] = 't';
+                case '\n' -> out[i++] = 'n';
+                case '\f' -> out[i++] = 'f';
+                case '\r' -> out[i++] = 'r';
                 default -> {
-                    out.write('u');
-                    out.write('0');
-                    out.write('0');
-                    out.write(HEX[b >> 4]);
-                    out.write(HEX[b & 0xf]);
+                    out[i++] = 'u';
+                    out[i++] = '0';
+                    out[i++] = '0';
+                    out[i++] = HEX[b >> 4];
+                    out[i++] = HEX[b & 0xf];
                 }
             }
         }
-        return out.toByteArray();
+        return out;
     }
 
     /** @return the body as text when it is strictly valid UTF-8, else null */

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class NsqLookupdTest {
 
     private static List<NsqAddress> parse(String json) {
-        return NsqLookupd.producers("lookupd", json.getBytes(StandardCharsets.UTF_8));
+        return NsqLookupd.producers("lookupd", json.getBytes(StandardCharsets.UTF_8)).producers();
     }
 
     @Test
@@ -33,6 +33,31 @@ class NsqLookupdTest {
         assertEquals(List.of(), parse("{\"producers\":[{\"broadcast_address\":\"\",\"tcp_port\":4150},"
                 + "{\"broadcast_address\":\"x\",\"tcp_port\":0}]}"));
         assertThrows(NsqException.class, () -> parse("<html>"));
+    }
+
+    @Test
+    void namesTheProducersWhoseAddressCannotBeAnNsqds() {
+        NsqLookupd.Answer answer = NsqLookupd.producers("lookupd", ("{\"producers\":["
+                + "{\"broadcast_address\":\"0.0.0.0\",\"tcp_port\":4150},"
+                + "{\"broadcast_address\":\"10.0.0.2\",\"tcp_port\":0},"
+                + "{\"broadcast_address\":\"10.0.0.3\",\"tcp_port\":70000},"
+                + "{\"broadcast_address\":\"10.0.0.4\",\"tcp_port\":4150}]}").getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of(new NsqAddress("10.0.0.4", 4150)), answer.producers());
+        assertEquals(List.of("0.0.0.0:4150", "10.0.0.2:0", "10.0.0.3:70000"), answer.impossible());
+    }
+
+    @Test
+    void twentyThousandDistinctProducersAreAllKeptOnceEach() {
+        StringBuilder json = new StringBuilder("{\"producers\":[");
+        for (int i = 0; i < 20_000; i++) {
+            json.append(i == 0 ? "" : ",").append("{\"broadcast_address\":\"10.0.").append(i / 250).append('.')
+                    .append(i % 250).append("\",\"tcp_port\":").append(4150 + i % 2).append('}');
+        }
+        for (int i = 0; i < 100; i++) {
+            json.append(",{\"broadcast_address\":\"10.0.0.").append(i).append("\",\"tcp_port\":").append(4150 + i % 2)
+                    .append('}'); // listed again
+        }
+        assertEquals(20_000, parse(json.append("]}").toString()).size());
     }
 
     @Test
