@@ -200,7 +200,9 @@ final class CommandLine {
     private static String header(String flag, String value) {
         int colon = value.indexOf(':');
         if (colon <= 0 || value.substring(colon + 1).isBlank()) {
-            throw new InvalidValueException(flag, value, "is not a header", "'Name: value'");
+            // a value without a name may still be a credential (a token pasted without "Authorization:"): not shown
+            throw new InvalidValueException(flag, "--header '(not shown: " + value.length()
+                    + " characters)' is not a header: allowed 'Name: value'");
         }
         return value.trim();
     }

@@ -175,7 +175,12 @@ public class CmqFormat implements Processor {
             int colon = part.indexOf(':');
             String name = colon < 0 ? "" : part.substring(0, colon).trim();
             if (!HEADER_NAME.matcher(name).matches()) {
-                throw new InvalidValueException(key, Redaction.headers(text), "is not a list of headers",
+                // the malformed part may be a credential whose name is missing or misspelt: shown only when it
+                // names nothing secret-like ("Authorization Bearer …" is not shown)
+                String lower = part.toLowerCase(java.util.Locale.ROOT);
+                String shown = Redaction.isCredentialHeader(part) || lower.contains("bearer") || lower.contains("basic")
+                        ? Redaction.headers(text).replace(part, Redaction.MASK) : Redaction.headers(text);
+                throw new InvalidValueException(key, shown, "is not a list of headers",
                         "'Name: value' pairs separated by ';', e.g. 'X-Env: prod; Authorization: Bearer …'");
             }
             parsed.put(name, part.substring(colon + 1).trim());

@@ -110,7 +110,8 @@ class CommandLineTest {
         "--mode=random                       | --mode 'random' is not one of them: allowed round-robin, hostpool, epsilon-greedy",
         "--get=http://a/no-placeholder       | --get 'http://a/no-placeholder' is not a GET address",
         "--post=ftp://a/b                    | --post 'ftp://a/b' is not a valid endpoint URL",
-        "--header=NoColon                    | --header 'NoColon' is not a header",
+        "--header=NoColon                    | --header '(not shown: 7 characters)' is not a header",
+        "--header=Bearer s3cret-token        | --header '(not shown: 19 characters)' is not a header",
         "--format=XML                        | --format 'XML' is not one of them: allowed JSON, SIMPLIFIED",
         "orders                              | unexpected argument 'orders'",
     })

@@ -235,8 +235,12 @@ class NsqPushJarIT {
         String urlToken = "url-s3cret-token";
         String signingSecret = "whsec_" + java.util.Base64.getEncoder().encodeToString(
                 "signing-s3cret-key-bytes".getBytes(StandardCharsets.UTF_8));
+        // credential headers (push.headers): Authorization, Cookie and a name holding "key"
+        String bearer = "hdr-s3cret-bearer";
+        String cookie = "hdr-s3cret-cookie";
+        String apiKey = "hdr-s3cret-api-key";
         List<String> secrets = List.of(authSecret, deadLetterSecret, urlPassword, urlToken, signingSecret,
-                "signing-s3cret-key-bytes", certs.password());
+                "signing-s3cret-key-bytes", certs.password(), bearer, cookie, apiKey);
         try (TestNsqd nsqd = TestNsqd.start(new TestNsqd.Options().tls(certs.serverContext()).tlsRequired(true)
                 .authSecret(authSecret));
              TestNsqd deadLetters = TestNsqd.start(new TestNsqd.Options().authSecret(deadLetterSecret));
@@ -258,7 +262,9 @@ class NsqPushJarIT {
             Path log = Files.createTempFile("nsq-push-jar", ".log");
             // a secret in a system property (the URL's user-info and query) and one in a flag
             Process jar = launchIn(home.toFile(), log, List.of("-Dpush.url=" + url, "-Droutes.reload-enabled=false",
-                    "-Dcamel.management.enabled=false"), List.of("--push.signing-secret=" + signingSecret));
+                    "-Dcamel.management.enabled=false"), List.of("--push.signing-secret=" + signingSecret,
+                    "--push.headers=Authorization: Bearer " + bearer + "; Cookie: sid=" + cookie + "; X-Api-Key: " + apiKey
+                            + "; X-Env: prod"));
             try {
                 String delivered = nsqd.publish("orders", "delivered");
                 await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.requestsFor(delivered).size() == 1);
@@ -279,6 +285,9 @@ class NsqPushJarIT {
                     output);
             assertTrue(endpoint.requests().get(0).header("webhook-signature").startsWith("v1,"),
                     "the flag's signing secret signed the request");
+            assertEquals("Bearer " + bearer, endpoint.requests().get(0).header("Authorization"),
+                    "the credential headers still reach the endpoint");
+            assertEquals(apiKey, endpoint.requests().get(0).header("X-Api-Key"));
             assertTrue(record.contains("127.0.0.1:" + endpoint.port() + "/in"), record);
             for (String secret : secrets) {
                 assertFalse(output.contains(secret), "'" + secret + "' in the log:\n" + output);
