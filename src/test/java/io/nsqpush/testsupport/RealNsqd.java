@@ -42,7 +42,8 @@ import static org.awaitility.Awaitility.await;
  * A real nsqd (NSQ's own binary, from PATH) for tests: on 127.0.0.1 with ports the kernel picks (read back from its
  * log, so no port is ever raced for), a fresh data path, killed and its data path deleted on {@link #close()}. Tests
  * that use it skip themselves (JUnit assumption) where nsqd is not installed, e.g. on CI; NSQD_BIN (NSQLOOKUPD_BIN for
- * {@link Lookupd}) names the binary explicitly, and a NSQD_BIN that is no executable skips them too.
+ * {@link Lookupd}) names the binary explicitly, and a NSQD_BIN that is no executable skips them too. With NSQ_PUSH_REAL_NSQD=required
+ * (.ci/run) a missing binary fails them instead.
  * <p>
  * It publishes over HTTP (/pub, /mpub), creates topics and channels, reads /stats as {@link TopicStats}, and reads the
  * messages of a topic with a minimal raw TCP consumer ({@link #read}). Each process's output is kept in
@@ -75,8 +76,8 @@ public final class RealNsqd implements AutoCloseable {
     // ------------------------------------------------------------------ finding and starting
 
     /**
-     * @param name    nsqd or nsqlookupd
-     * @return the binary: $NSQD_BIN (resp. $NSQLOOKUPD_BIN) when set, else the first executable of that name on PATH
+     * @param name    nsqd, nsqlookupd, nsq_tail, ...
+     * @return the binary: $NSQD_BIN (resp. $NSQLOOKUPD_BIN, $NSQ_TAIL_BIN...) when set, else the first executable of that name on PATH
      */
     public static Optional<Path> binary(String name) {
         String override = System.getenv(name.toUpperCase(java.util.Locale.ROOT) + "_BIN");
@@ -92,17 +93,41 @@ public final class RealNsqd implements AutoCloseable {
                 .findFirst();
     }
 
-    /** Skips the calling test (JUnit assumption) unless the binary is there, saying where it was looked for. */
+    /** Set to {@code required} (as .ci/run does) to make a missing NSQ binary fail the tests that need it. */
+    public static final String REQUIRED_VARIABLE = "NSQ_PUSH_REAL_NSQD";
+
+    /** @return whether a missing NSQ binary fails the test rather than skipping it */
+    public static boolean required() {
+        return "required".equalsIgnoreCase(String.valueOf(System.getenv(REQUIRED_VARIABLE)).trim());
+    }
+
+    /**
+     * Skips the calling test (JUnit assumption) unless the binary is there, saying where it was looked for; with
+     * NSQ_PUSH_REAL_NSQD=required it fails instead, so CI cannot pass by skipping the real-NSQ suite.
+     *
+     * @param name nsqd, nsqlookupd, nsq_tail, to_nsq, nsq_to_http
+     */
     public static Path assumeInstalled(String name) {
         String variable = name.toUpperCase(java.util.Locale.ROOT) + "_BIN";
-        String override = System.getenv(variable);
-        Optional<Path> binary = binary(name);
-        Assumptions.assumeTrue(binary.isPresent(), () -> override != null && !override.isBlank()
+        return installed(name, binary(name), System.getenv(variable), required());
+    }
+
+    /** {@link #assumeInstalled} with what it reads from the environment given: the binary found, $NAME_BIN, required. */
+    static Path installed(String name, Optional<Path> binary, String override, boolean required) {
+        String variable = name.toUpperCase(java.util.Locale.ROOT) + "_BIN";
+        if (binary.isPresent()) {
+            return binary.get();
+        }
+        String why = override != null && !override.isBlank()
                 ? name + " is not an executable: " + variable + "=" + override
-                + "; these tests run the bridge against real NSQ (v1.3.0), skipped"
-                : name + " is not on PATH (" + System.getenv("PATH") + "): these tests run the bridge against real"
-                + " NSQ (v1.3.0); put NSQ's binaries on PATH or set " + variable + " to run them; skipped");
-        return binary.orElseThrow();
+                : name + " is not on PATH (" + System.getenv("PATH") + ")";
+        if (required) {
+            throw new AssertionError(why + ", and " + REQUIRED_VARIABLE + "=required: these tests run the bridge"
+                    + " against real NSQ (v1.3.0); install it (bash ../shared/tools/real-nsq/install.sh) or put its"
+                    + " binaries on PATH");
+        }
+        return Assumptions.abort(why + ": these tests run the bridge against real NSQ (v1.3.0); put NSQ's binaries on PATH"
+                + " or set " + variable + " to run them (" + REQUIRED_VARIABLE + "=required fails instead); skipped");
     }
 
     /** A real nsqd with these extra flags (e.g. --msg-timeout=2s); skips the test when nsqd is not installed. */
