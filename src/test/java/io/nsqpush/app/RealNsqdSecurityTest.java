@@ -132,6 +132,10 @@ class RealNsqdSecurityTest {
         assertTrue(client.snappy(), "snappy inside TLS: " + client);
         assertTrue(client.authed(), client.toString());
         assertEquals(IDENTITY, client.authIdentity());
+        Map<String, String> identify = nsqd.identifies().stream().filter(i -> i.get("remote")
+                .equals(client.remoteAddress())).findFirst().orElseThrow(() -> new AssertionError(nsqd.log()));
+        assertEquals("true", identify.get("TLSv1"), identify.toString());
+        assertEquals("true", identify.get("Snappy"), identify.toString());
         assertEquals(0, channel.requeueCount());
         assertEquals(2, endpoint.requests().size());
         assertEquals(List.of("bad one", "good one"), endpoint.requests().stream().map(r -> r.bodyUtf8()).sorted()

@@ -305,7 +305,10 @@ class RealNsqdTest {
         endpoint = TestEndpoint.start().delay(3_000);
         // the bridge's IDENTIFY sends msg_timeout (60s by default), which replaces nsqd's --msg-timeout for it
         bridge(Map.of("push.timeout", "5s", "push.redeliveries", "0", "nsq.msg-timeout", "2s"));
-        awaitClient();
+        ClientStats client = awaitClient();
+        // else a 60 s msg_timeout would pass this test without a single TOUCH
+        assertEquals(List.of("2000"), nsqd.identifies().stream().filter(i -> i.get("remote")
+                .equals(client.remoteAddress())).map(i -> i.get("MsgTimeout")).toList(), "nsqd took msg_timeout 2s");
         nsqd.publish(TOPIC, "take your time");
 
         ChannelStats channel = awaitFinished(1, Duration.ofSeconds(15));
