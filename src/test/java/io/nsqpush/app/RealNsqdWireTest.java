@@ -12,6 +12,7 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -50,9 +51,17 @@ class RealNsqdWireTest {
     private Bridge bridge;
     private String topic;
 
+    /** One nsqd for the class where it is installed; each test skips (or fails, when required) without it. */
     @BeforeAll
     static void startNsqd() throws Exception {
-        nsqd = RealNsqd.start("--max-rdy-count=" + MAX_RDY_COUNT);
+        if (RealNsqd.binary("nsqd").isPresent()) {
+            nsqd = RealNsqd.start("--max-rdy-count=" + MAX_RDY_COUNT);
+        }
+    }
+
+    @BeforeEach
+    void nsqdIsInstalled() {
+        RealNsqd.assumeInstalled("nsqd");
     }
 
     @AfterAll
