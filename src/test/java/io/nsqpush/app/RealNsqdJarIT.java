@@ -176,18 +176,21 @@ class RealNsqdJarIT {
         assertEquals(0, channel(topic, "nsq-push").timeoutCount());
         assertTrue(finishedBeforeStop > 0);
 
-        Process second = jar(log, properties, List.of());
+        Path secondLog = Files.createTempFile("nsq-push-jar", ".log");
+        Process second = jar(secondLog, properties, List.of());
         await().atMost(Duration.ofSeconds(60)).until(() -> {
             ChannelStats c = channel(topic, "nsq-push");
             return c.depth() == 0 && c.inFlightCount() == 0 && c.finishCount() == bodies.size() - finishedBeforeStop;
         });
-        stopGracefully(second, log);
+        stopGracefully(second, secondLog);
         ChannelStats channel = channel(topic, "nsq-push");
-        assertEquals(0, channel.requeueCount(), "nothing requeued");
-        assertEquals(0, channel.timeoutCount(), "nothing timed out at nsqd");
         Map<String, Long> deliveries = deliveries();
         assertEquals(new HashSet<>(bodies), deliveries.keySet());
-        assertTrue(deliveries.values().stream().allMatch(n -> n == 1), "each exactly once: " + deliveries);
+        assertTrue(deliveries.values().stream().allMatch(n -> n == 1), "each exactly once: " + deliveries
+                + "; nsqd: " + channel + "; the first bridge's log: " + Files.readString(log));
+        assertEquals(0, channel.timeoutCount(), "nothing timed out at nsqd");
+        // what nsqd had sent but the stopping bridge never started is REQed at once (never POSTed, so no duplicate)
+        assertTrue(channel.requeueCount() <= 20, "requeued more than max-in-flight: " + channel);
     }
 
     @Test
@@ -212,13 +215,14 @@ class RealNsqdJarIT {
         int distinctBeforeKill = deliveries().size();
         ChannelStats atKill = channel(topic, "nsq-push");
 
-        Process second = jar(log, properties, List.of());
+        Path secondLog = Files.createTempFile("nsq-push-jar", ".log");
+        Process second = jar(secondLog, properties, List.of());
         await().atMost(Duration.ofSeconds(60)).until(() -> {
             ChannelStats c = channel(topic, "nsq-push");
             return c.depth() == 0 && c.inFlightCount() == 0 && c.deferredCount() == 0
                     && deliveries().keySet().containsAll(bodies);
         });
-        stopGracefully(second, log);
+        stopGracefully(second, secondLog);
         Map<String, Long> deliveries = deliveries();
         assertEquals(new HashSet<>(bodies), deliveries.keySet(), "nothing lost");
         long duplicates = endpoint.requests().size() - bodies.size();
