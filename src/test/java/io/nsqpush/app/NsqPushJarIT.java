@@ -37,7 +37,7 @@ class NsqPushJarIT {
         return launchIn(directory, log, properties, flags, Map.of());
     }
 
-    private static Process launchIn(File directory, Path log, List<String> properties, List<String> flags,
+    static Process launchIn(File directory, Path log, List<String> properties, List<String> flags,
                                     Map<String, String> environment) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

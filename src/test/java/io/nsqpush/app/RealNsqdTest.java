@@ -8,7 +8,6 @@ import io.nsqpush.testsupport.Closing;
 import io.nsqpush.testsupport.RealNsqd;
 import io.nsqpush.testsupport.RealNsqd.ChannelStats;
 import io.nsqpush.testsupport.RealNsqd.ClientStats;
-import io.nsqpush.testsupport.RealNsqd.Message;
 import io.nsqpush.testsupport.TestEndpoint;
 import io.nsqpush.testsupport.TestEndpoint.Request;
 import org.awaitility.core.ConditionTimeoutException;
@@ -67,7 +66,7 @@ class RealNsqdTest {
         Map<String, String> all = new HashMap<>();
         all.put("nsq.topic", TOPIC);
         all.put("nsq.channel", CHANNEL);
-        all.put("nsq.nsqd-tcp-addresses", nsqd.tcpAddress());
+        all.put("nsq.nsqd-tcp-addresses", nsqd == null ? "" : nsqd.tcpAddress());
         all.put("push.url", url);
         all.put("routes.reload-enabled", "false");
         all.putAll(settings);
@@ -213,14 +212,17 @@ class RealNsqdTest {
         assertBetween(200, 1_100, millisBetween(posts.get(3), posts.get(4)), "REQ 200ms");
         assertEachDeliveredOnce(others);
 
-        Message deadLetter = nsqd.read(DEAD_LETTERS, "inspect", 1, Duration.ofSeconds(5)).get(0);
-        JsonNode record = json(deadLetter.body());
-        assertEquals(poison, record.get("msgId").asText(), deadLetter.toString());
-        assertEquals("poison", record.get("body").asText(), deadLetter.toString());
-        assertEquals(TOPIC, record.get("topic").asText(), deadLetter.toString());
-        assertEquals(CHANNEL, record.get("channel").asText(), deadLetter.toString());
-        assertEquals(3, record.get("attempts").asInt(), deadLetter.toString());
-        assertEquals(500, record.get("lastStatus").asInt(), deadLetter.toString());
+        // read back with NSQ's own nsq_tail, as an operator would: one record, one line
+        List<String> tailed = nsqd.tail(DEAD_LETTERS, 1, Duration.ofSeconds(15));
+        assertEquals(1, tailed.size(), "nsq_tail printed " + tailed);
+        String deadLetter = tailed.get(0);
+        JsonNode record = JSON.readTree(deadLetter);
+        assertEquals(poison, record.get("msgId").asText(), deadLetter);
+        assertEquals("poison", record.get("body").asText(), deadLetter);
+        assertEquals(TOPIC, record.get("topic").asText(), deadLetter);
+        assertEquals(CHANNEL, record.get("channel").asText(), deadLetter);
+        assertEquals(3, record.get("attempts").asInt(), deadLetter);
+        assertEquals(500, record.get("lastStatus").asInt(), deadLetter);
         assertEquals(1, nsqd.messageCount(DEAD_LETTERS), "still one record");
     }
 
@@ -318,7 +320,10 @@ class RealNsqdTest {
         endpoint = TestEndpoint.start().delay(3_000);
         // the bridge's IDENTIFY sends msg_timeout (60s by default), which replaces nsqd's --msg-timeout for it
         bridge(Map.of("push.timeout", "5s", "push.redeliveries", "0", "nsq.msg-timeout", "2s"));
-        awaitClient();
+        ClientStats client = awaitClient();
+        // else a 60 s msg_timeout would pass this test without a single TOUCH
+        assertEquals(List.of("2000"), nsqd.identifies().stream().filter(i -> i.get("remote")
+                .equals(client.remoteAddress())).map(i -> i.get("MsgTimeout")).toList(), "nsqd took msg_timeout 2s");
         nsqd.publish(TOPIC, "take your time");
 
         ChannelStats channel = awaitFinished(1, Duration.ofSeconds(15));
@@ -326,5 +331,53 @@ class RealNsqdTest {
         assertEquals(0, channel.requeueCount());
         assertEquals(1, channel.clients().get(0).messageCount(), "nsqd sent it once");
         assertEquals(1, endpoint.requests().size(), "delivered once");
+    }
+
+    @Test
+    void anNsqdThatAppearsLaterIsFoundThroughLookupdAndConsumed() throws Exception {
+        lookupd = RealNsqd.Lookupd.start();
+        endpoint = TestEndpoint.start();
+        // lookupd knows no producer of the topic yet (it answers 404): the bridge starts anyway and keeps polling
+        bridge(endpoint.url("/push"), Map.of("nsq.lookupd-http-addresses", lookupd.httpAddress(), "nsq.lookupd-poll-interval", "1s"));
+        assertEquals(List.of(), lookupd.producers(TOPIC));
+
+        nsqd = RealNsqd.startWith(lookupd);
+        nsqd.createChannel(TOPIC, CHANNEL);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lookupd.producers(TOPIC).equals(List.of(nsqd.tcpAddress())));
+        List<String> bodies = bodies("late", 10);
+        nsqd.publishAll(TOPIC, bodies);
+
+        ChannelStats channel = awaitFinished(10, Duration.ofSeconds(20));
+        assertEquals(1, channel.clients().size(), "found through lookupd");
+        assertEquals(0, channel.requeueCount());
+        assertEachDeliveredOnce(bodies);
+    }
+
+    @Test
+    void anNsqdRestartMidStreamLosesNothing() throws Exception {
+        nsqd = RealNsqd.start();
+        nsqd.createChannel(TOPIC, CHANNEL);
+        endpoint = TestEndpoint.start().delay(50);
+        int maxInFlight = 5;
+        bridge(Map.of("nsq.max-in-flight", String.valueOf(maxInFlight), "push.redeliveries", "0"));
+        awaitClient();
+        List<String> bodies = bodies("restarted", 60);
+        nsqd.publishAll(TOPIC, bodies);
+        await().atMost(Duration.ofSeconds(20)).until(() -> endpoint.requests().size() >= 10);
+
+        nsqd.restart(); // SIGTERM: nsqd writes its queue and what was in flight to disk, and reads it back
+        assertTrue(nsqd.channel(TOPIC, CHANNEL).map(ChannelStats::depth).orElse(0L) > 0, "messages survived the"
+                + " restart at nsqd: " + nsqd.topic(TOPIC));
+        // the restarted nsqd's counters start at 0: it holds nothing more once the bridge has taken everything
+        await().atMost(Duration.ofSeconds(30)).until(() -> nsqd.channel(TOPIC, CHANNEL).map(c -> c.clients().size()
+                == 1 && c.depth() == 0 && c.inFlightCount() == 0 && c.deferredCount() == 0).orElse(false));
+        Map<String, Long> byBody = new HashMap<>();
+        for (Request request : endpoint.requests()) {
+            byBody.merge(json(request.body()).get("msgBody").asText(), 1L, Long::sum);
+        }
+        assertEquals(new HashSet<>(bodies), byBody.keySet(), "every message delivered");
+        long duplicates = endpoint.requests().size() - bodies.size();
+        assertTrue(duplicates <= maxInFlight, duplicates + " duplicates: more than were in flight at the restart");
+        assertEquals(0, nsqd.messageCount(DEAD_LETTERS), "no dead letter");
     }
 }

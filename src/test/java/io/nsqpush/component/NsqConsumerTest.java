@@ -108,6 +108,8 @@ class NsqConsumerTest extends NsqTestSupport {
         // the first exchange ends after the second: its answer would settle the second delivery (nsqd matches FIN by
         // ID), so it is dropped and counted as a possible duplicate instead
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.getPossibleDuplicates() == 1);
+        // the second delivery's FIN is written on the event loop: it may reach nsqd after the count above
+        await().atMost(Duration.ofSeconds(5)).until(() -> nsqd.finCount("slow", "c") >= 1);
         assertEquals(List.of(1, 2), receivedFor(id).stream().map(Received::attempts).toList());
         assertEquals(1, commands(nsqd, "FIN", id).size());
         assertEquals(1, nsqd.finCount("slow", "c"));

@@ -42,7 +42,8 @@ import static org.awaitility.Awaitility.await;
  * A real nsqd (NSQ's own binary, from PATH) for tests: on 127.0.0.1 with ports the kernel picks (read back from its
  * log, so no port is ever raced for), a fresh data path, killed and its data path deleted on {@link #close()}. Tests
  * that use it skip themselves (JUnit assumption) where nsqd is not installed, e.g. on CI; NSQD_BIN (NSQLOOKUPD_BIN for
- * {@link Lookupd}) names the binary explicitly, and a NSQD_BIN that is no executable skips them too.
+ * {@link Lookupd}) names the binary explicitly, and a NSQD_BIN that is no executable skips them too. With NSQ_PUSH_REAL_NSQD=required
+ * (.ci/run) a missing binary fails them instead.
  * <p>
  * It publishes over HTTP (/pub, /mpub), creates topics and channels, reads /stats as {@link TopicStats}, and reads the
  * messages of a topic with a minimal raw TCP consumer ({@link #read}). Each process's output is kept in
@@ -64,7 +65,7 @@ public final class RealNsqd implements AutoCloseable {
                 "real-nsqd-cleanup"));
     }
 
-    private final Daemon daemon;
+    private volatile Daemon daemon;
     private final Path dataPath;
 
     private RealNsqd(Daemon daemon, Path dataPath) {
@@ -75,8 +76,8 @@ public final class RealNsqd implements AutoCloseable {
     // ------------------------------------------------------------------ finding and starting
 
     /**
-     * @param name    nsqd or nsqlookupd
-     * @return the binary: $NSQD_BIN (resp. $NSQLOOKUPD_BIN) when set, else the first executable of that name on PATH
+     * @param name    nsqd, nsqlookupd, nsq_tail, ...
+     * @return the binary: $NSQD_BIN (resp. $NSQLOOKUPD_BIN, $NSQ_TAIL_BIN...) when set, else the first executable of that name on PATH
      */
     public static Optional<Path> binary(String name) {
         String override = System.getenv(name.toUpperCase(java.util.Locale.ROOT) + "_BIN");
@@ -92,17 +93,41 @@ public final class RealNsqd implements AutoCloseable {
                 .findFirst();
     }
 
-    /** Skips the calling test (JUnit assumption) unless the binary is there, saying where it was looked for. */
+    /** Set to {@code required} (as .ci/run does) to make a missing NSQ binary fail the tests that need it. */
+    public static final String REQUIRED_VARIABLE = "NSQ_PUSH_REAL_NSQD";
+
+    /** @return whether a missing NSQ binary fails the test rather than skipping it */
+    public static boolean required() {
+        return "required".equalsIgnoreCase(String.valueOf(System.getenv(REQUIRED_VARIABLE)).trim());
+    }
+
+    /**
+     * Skips the calling test (JUnit assumption) unless the binary is there, saying where it was looked for; with
+     * NSQ_PUSH_REAL_NSQD=required it fails instead, so CI cannot pass by skipping the real-NSQ suite.
+     *
+     * @param name nsqd, nsqlookupd, nsq_tail, to_nsq, nsq_to_http
+     */
     public static Path assumeInstalled(String name) {
         String variable = name.toUpperCase(java.util.Locale.ROOT) + "_BIN";
-        String override = System.getenv(variable);
-        Optional<Path> binary = binary(name);
-        Assumptions.assumeTrue(binary.isPresent(), () -> override != null && !override.isBlank()
+        return installed(name, binary(name), System.getenv(variable), required());
+    }
+
+    /** {@link #assumeInstalled} with what it reads from the environment given: the binary found, $NAME_BIN, required. */
+    static Path installed(String name, Optional<Path> binary, String override, boolean required) {
+        String variable = name.toUpperCase(java.util.Locale.ROOT) + "_BIN";
+        if (binary.isPresent()) {
+            return binary.get();
+        }
+        String why = override != null && !override.isBlank()
                 ? name + " is not an executable: " + variable + "=" + override
-                + "; these tests run the bridge against real NSQ (v1.3.0), skipped"
-                : name + " is not on PATH (" + System.getenv("PATH") + "): these tests run the bridge against real"
-                + " NSQ (v1.3.0); put NSQ's binaries on PATH or set " + variable + " to run them; skipped");
-        return binary.orElseThrow();
+                : name + " is not on PATH (" + System.getenv("PATH") + ")";
+        if (required) {
+            throw new AssertionError(why + ", and " + REQUIRED_VARIABLE + "=required: these tests run the bridge"
+                    + " against real NSQ (v1.3.0); install it (bash ../shared/tools/real-nsq/install.sh) or put its"
+                    + " binaries on PATH");
+        }
+        return Assumptions.abort(why + ": these tests run the bridge against real NSQ (v1.3.0); put NSQ's binaries on PATH"
+                + " or set " + variable + " to run them (" + REQUIRED_VARIABLE + "=required fails instead); skipped");
     }
 
     /** A real nsqd with these extra flags (e.g. --msg-timeout=2s); skips the test when nsqd is not installed. */
@@ -127,6 +152,20 @@ public final class RealNsqd implements AutoCloseable {
         List<String> all = new ArrayList<>(List.of("--lookupd-tcp-address=" + lookupd.tcpAddress()));
         all.addAll(List.of(flags));
         return start(all.toArray(String[]::new));
+    }
+
+    /**
+     * Stops nsqd (SIGTERM: it writes what it holds to its data path) and starts it again on the same ports and data
+     * path, as an operator's restart does; messages not yet delivered survive it.
+     */
+    public void restart() throws IOException {
+        daemon.stop();
+        List<String> command = new ArrayList<>(daemon.command);
+        command.replaceAll(flag -> flag.startsWith("--tcp-address=") ? "--tcp-address=" + daemon.tcpAddress
+                : flag.startsWith("--http-address=") ? "--http-address=" + daemon.httpAddress : flag);
+        Daemon again = Daemon.start("nsqd", command);
+        again.awaitPing();
+        daemon = again;
     }
 
     /** @return host:port of the TCP protocol, for nsq.nsqd-tcp-addresses */
@@ -281,7 +320,7 @@ public final class RealNsqd implements AutoCloseable {
             if (subscribed.type() != Frame.RESPONSE || !"OK".equals(subscribed.text())) {
                 throw new AssertionError("SUB " + topic + " " + channel + " answered " + subscribed.text());
             }
-            subscription.command("RDY " + rdy);
+            subscription.command("RDY " + Math.min(rdy, 10)); // within any --max-rdy-count a test sets
             return subscription;
         } catch (IOException | RuntimeException | Error e) {
             subscription.close();
@@ -422,14 +461,86 @@ public final class RealNsqd implements AutoCloseable {
         }
     }
 
-    /** A client connection in /stats. */
-    public record ClientStats(String clientId, String userAgent, long readyCount, long inFlightCount,
-                              long messageCount, long finishCount, long requeueCount) {
+    /** A client connection in /stats, with the features nsqd granted it. */
+    public record ClientStats(String clientId, String hostname, String remoteAddress, String userAgent, long readyCount, long inFlightCount,
+                              long messageCount, long finishCount, long requeueCount, boolean snappy,
+                              boolean deflate, boolean tls, String tlsVersion, boolean authed, String authIdentity) {
         static ClientStats of(JsonNode k) {
-            return new ClientStats(k.path("client_id").asText(), k.path("user_agent").asText(),
-                    k.path("ready_count").asLong(), k.path("in_flight_count").asLong(),
+            return new ClientStats(k.path("client_id").asText(), k.path("hostname").asText(),
+                    k.path("remote_address").asText(), k.path("user_agent").asText(), k.path("ready_count").asLong(), k.path("in_flight_count").asLong(),
                     k.path("message_count").asLong(), k.path("finish_count").asLong(),
-                    k.path("requeue_count").asLong());
+                    k.path("requeue_count").asLong(), k.path("snappy").asBoolean(), k.path("deflate").asBoolean(),
+                    k.path("tls").asBoolean(), k.path("tls_version").asText(), k.path("authed").asBoolean(),
+                    k.path("auth_identity").asText());
+        }
+    }
+
+    // ------------------------------------------------------------------ IDENTIFY as nsqd logged it
+
+    /** nsqd (v1.3.0, at its default log level) prints each IDENTIFY as Go's %+v of its identifyDataV2 struct. */
+    private static final Pattern IDENTIFY = Pattern.compile("INFO: \\[([^\\]]+)\\] IDENTIFY: \\{(ClientID:.*"
+            + " MsgTimeout:-?\\d+)\\}");
+    private static final Pattern FIELD = Pattern.compile("(ClientID|Hostname|HeartbeatInterval|OutputBufferSize"
+            + "|OutputBufferTimeout|FeatureNegotiation|TLSv1|Deflate|DeflateLevel|Snappy|SampleRate|UserAgent"
+            + "|MsgTimeout):");
+
+    /**
+     * @return every IDENTIFY nsqd logged so far, oldest first, with the address it came from as "remote": field name (as
+     * nsqd's identifyDataV2 names it: ClientID, HeartbeatInterval, MsgTimeout, UserAgent, ...) to the value it read
+     */
+    public List<java.util.Map<String, String>> identifies() {
+        List<java.util.Map<String, String>> all = new ArrayList<>();
+        Matcher line = IDENTIFY.matcher(log());
+        while (line.find()) {
+            String fields = line.group(2);
+            java.util.Map<String, String> identify = new java.util.LinkedHashMap<>();
+            identify.put("remote", line.group(1));
+            Matcher field = FIELD.matcher(fields);
+            String name = null;
+            int valueStart = 0;
+            while (field.find()) {
+                if (name != null) {
+                    identify.put(name, fields.substring(valueStart, field.start()).trim());
+                }
+                name = field.group(1);
+                valueStart = field.end();
+            }
+            if (name != null) {
+                identify.put(name, fields.substring(valueStart).trim());
+            }
+            all.add(identify);
+        }
+        return all;
+    }
+
+    // ------------------------------------------------------------------ NSQ's own tools
+
+    /**
+     * Reads {@code count} messages of the topic with NSQ's nsq_tail (a channel of its own, ephemeral) and returns the
+     * lines it printed: one message body per line.
+     *
+     * @throws AssertionError when nsq_tail has not printed them within the time
+     */
+    public List<String> tail(String topic, int count, Duration within) throws IOException, InterruptedException {
+        Path binary = assumeInstalled("nsq_tail");
+        Files.createDirectories(LOGS);
+        Path out = Files.createTempFile(LOGS, "nsq_tail-", ".out");
+        Path err = Files.createTempFile(LOGS, "nsq_tail-", ".log");
+        Process tail = new ProcessBuilder(binary.toString(), "--nsqd-tcp-address=" + tcpAddress(), "--topic=" + topic,
+                "-n", String.valueOf(count)).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        RUNNING.add(tail);
+        try {
+            if (!tail.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("nsq_tail did not print " + count + " messages of " + topic + " within "
+                        + within.toSeconds() + " s: " + Files.readString(out) + Files.readString(err));
+            }
+            if (tail.exitValue() != 0) {
+                throw new AssertionError("nsq_tail exited with " + tail.exitValue() + ": " + Files.readString(err));
+            }
+            return Files.readAllLines(out, StandardCharsets.UTF_8);
+        } finally {
+            tail.destroyForcibly();
+            RUNNING.remove(tail);
         }
     }
 
@@ -545,13 +656,15 @@ public final class RealNsqd implements AutoCloseable {
     /** A started NSQ daemon: its process, its log file, and the addresses it printed once listening. */
     private static final class Daemon {
         private final String name;
+        private final List<String> command;
         private final Process process;
         private final Path log;
         private volatile String tcpAddress;
         private volatile String httpAddress;
 
-        private Daemon(String name, Process process, Path log) {
+        private Daemon(String name, List<String> command, Process process, Path log) {
             this.name = name;
+            this.command = List.copyOf(command);
             this.process = process;
             this.log = log;
         }
@@ -563,7 +676,7 @@ public final class RealNsqd implements AutoCloseable {
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             RUNNING.add(process);
-            Daemon daemon = new Daemon(name, process, log);
+            Daemon daemon = new Daemon(name, command, process, log);
             try {
                 await().atMost(STARTUP).pollInterval(Duration.ofMillis(20)).until(daemon::listening);
             } catch (RuntimeException | Error e) {
@@ -621,7 +734,8 @@ public final class RealNsqd implements AutoCloseable {
 
         String log() {
             try {
-                return Files.readString(log);
+                // leniently: nsqd's debug output holds message bodies, which need not be UTF-8
+                return new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 return "(no log: " + e + ")";
             }

@@ -107,6 +107,8 @@ public final class TestCertificates {
         writePem(caCertificatePem(), ca.certificate());
         writePem(clientCertificatePem(), client.chain());
         writePem(clientKeyPem(), client.keys().getPrivate());
+        writePem(serverCertificatePem(), server.chain());
+        writePem(serverKeyPem(), server.keys().getPrivate());
     }
 
     /** The certificates of this JVM: generated on the first call, the same instance afterwards. */
@@ -179,6 +181,16 @@ public final class TestCertificates {
     /** The client's private key, unencrypted PKCS#8 PEM. */
     public Path clientKeyPem() {
         return directory.resolve("client-key.pem");
+    }
+
+    /** The TRUSTED server certificate chain (server, CA), PEM: for a real nsqd's --tls-cert. */
+    public Path serverCertificatePem() {
+        return directory.resolve("server.pem");
+    }
+
+    /** The TRUSTED server certificate's private key, unencrypted PKCS#8 PEM: for a real nsqd's --tls-key. */
+    public Path serverKeyPem() {
+        return directory.resolve("server-key.pem");
     }
 
     public X509Certificate caCertificate() {
