@@ -195,6 +195,7 @@ public final class NsqPushMain {
                 context.getRegistry().bind("deliveriesEndpoint", endpoint);
                 context.addRoutePolicyFactory(endpoint);
                 requireFreeManagementPort(properties);
+                Tracing.configure(context, properties, Thread.currentThread().getContextClassLoader());
                 Path routes = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
                 support.configure().setRoutesIncludePattern(Files.isDirectory(routes)
                         ? "file:" + routes + "/*.yaml" : BUILT_IN_ROUTES);
