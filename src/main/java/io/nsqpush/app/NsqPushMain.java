@@ -2,6 +2,7 @@ package io.nsqpush.app;
 
 import io.nsqpush.Version;
 import io.nsqpush.config.InvalidValueException;
+import io.nsqpush.push.DeliveryLog;
 import org.apache.camel.CamelContext;
 import org.apache.camel.FailedToCreateRouteFromTemplateException;
 import org.apache.camel.main.BaseMainSupport;
@@ -185,8 +186,17 @@ public final class NsqPushMain {
                 context.getRegistry().bind("pushMetrics", metrics);
                 context.addRoutePolicyFactory(metrics);
                 context.addRoutePolicyFactory(new SubscriptionSummary());
+                // what happened to each recent message, for /observe/deliveries and the dead-letter record
+                DeliveryLog deliveries = new DeliveryLog(System::currentTimeMillis,
+                        (int) (long) setting(properties, Settings.DELIVERIES_KEPT),
+                        setting(properties, Settings.DELIVERIES_KEPT_BYTES));
+                context.getRegistry().bind("deliveryLog", deliveries);
+                DeliveriesEndpoint endpoint = new DeliveriesEndpoint(context, deliveries);
+                context.getRegistry().bind("deliveriesEndpoint", endpoint);
+                context.addRoutePolicyFactory(endpoint);
                 requireFreeManagementPort(properties);
                 requireDeadLetterComponent(context, properties);
+                Tracing.configure(context, properties, Thread.currentThread().getContextClassLoader());
                 Path routes = Path.of(properties.resolveProperty("routes.directory").orElse("routes"));
                 support.configure().setRoutesIncludePattern(Files.isDirectory(routes)
                         ? "file:" + routes + "/*.yaml" : BUILT_IN_ROUTES);
@@ -203,6 +213,9 @@ public final class NsqPushMain {
                 long statusEvery = (Long) Settings.get("status.every")
                         .parse(properties.resolveProperty("status.every").orElse(""));
                 try {
+                    // after the management server, whose router it adds to
+                    context.addService(context.getRegistry().lookupByNameAndType("deliveriesEndpoint",
+                            DeliveriesEndpoint.class));
                     if (statusInterval > 0 || statusEvery > 0) {
                         context.addService(new StatusLog(context, metrics, statusInterval, statusEvery));
                     }
@@ -217,6 +230,11 @@ public final class NsqPushMain {
             }
         });
         return main;
+    }
+
+    /** @return a whole-number setting of the bridge's own, as resolved (validated before) */
+    private static long setting(PropertiesComponent properties, String key) {
+        return (Long) Settings.get(key).parse(properties.resolveProperty(key).orElse(Settings.get(key).defaultValue()));
     }
 
     /**

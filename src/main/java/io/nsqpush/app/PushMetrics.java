@@ -9,7 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nsqpush.component.NsqConstants;
 import io.nsqpush.component.NsqConsumer;
-import io.nsqpush.push.DeliveryFailure;
+import io.nsqpush.push.DeliveryLog;
 import io.nsqpush.push.DeliveryListener;
 import io.nsqpush.push.PacingStatus;
 import io.nsqpush.push.PushConstants;
@@ -188,33 +188,30 @@ public final class PushMetrics implements RoutePolicyFactory, DeliveryListener {
     }
 
     private static void count(Subscription subscription, Exchange exchange) {
-        if (exchange.getProperty(PushConstants.DELIVERED, false, Boolean.class)) {
-            subscription.delivered.increment();
-            Long published = exchange.getMessage().getHeader(NsqConstants.TIMESTAMP, Long.class);
-            if (published != null) {
-                subscription.latency.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - published)));
+        switch (DeliveryLog.outcomeOf(exchange)) {
+            case DELIVERED -> {
+                subscription.delivered.increment();
+                Long published = exchange.getMessage().getHeader(NsqConstants.TIMESTAMP, Long.class);
+                if (published != null) {
+                    subscription.latency.record(Duration.ofMillis(Math.max(0,
+                            System.currentTimeMillis() - published)));
+                }
             }
-        } else if (exchange.getProperty(PushConstants.SKIPPED, false, Boolean.class)) {
-            subscription.skipped.increment();
-        } else {
-            DeliveryFailure.Outcome outcome = exchange.getProperty(PushConstants.OUTCOME,
-                    DeliveryFailure.Outcome.class);
-            boolean requeue = exchange.getProperty(NsqConstants.REQUEUE, false, Boolean.class)
-                    || exchange.getException() != null;
-            if (outcome == DeliveryFailure.Outcome.DEAD_LETTER && !requeue) {
-                subscription.deadLettered.increment();
-            } else if (outcome != DeliveryFailure.Outcome.HELD && requeue) {
-                subscription.requeued.increment();
+            case SKIPPED -> subscription.skipped.increment();
+            case DEAD_LETTERED -> subscription.deadLettered.increment();
+            case REQUEUED -> subscription.requeued.increment();
+            default -> {
+                // held or finished unsent: neither counts
             }
         }
     }
 
     @Override
-    public void requested(Exchange exchange, String endpoint, String statusClass, boolean delivered) {
-        if (!delivered) {
+    public void requested(Exchange exchange, Request request) {
+        if (!request.delivered()) {
             Subscription subscription = subscriptions.get(exchange.getFromRouteId());
             if (subscription != null) {
-                subscription.failures(endpoint, statusClass).increment();
+                subscription.failures(request.endpoint(), request.statusClass()).increment();
             }
         }
     }

@@ -45,6 +45,8 @@ public final class Settings {
     static final String LOOKUPD = "nsq.lookupd-http-addresses";
     static final String URL = "push.url";
     static final String METHOD = "push.method";
+    static final String DELIVERIES_KEPT = "status.deliveries-kept";
+    static final String DELIVERIES_KEPT_BYTES = "status.deliveries-kept-bytes";
 
     /** The prefixes under which every key must be one of ours: a misspelt key stops start-up. */
     static final List<String> OUR_PREFIXES = List.of("nsq.", "push.", "dead-letter.", "status.", "routes.",
@@ -115,6 +117,11 @@ public final class Settings {
                     "A status line per subscription this often."),
             Setting.whole("status.every", null, "0", Range.whole(0, Integer.MAX_VALUE),
                     "Also a status line every this many deliveries (nsq_to_http --status-every); 0 = off."),
+            Setting.whole(DELIVERIES_KEPT, null, "5000", Range.whole(0, 1_000_000), "Requests and attempts' outcomes"
+                    + " kept for " + DeliveriesEndpoint.PATH + " and the dead-letter record's history, the latest; 0 ="
+                    + " none."),
+            Setting.whole(DELIVERIES_KEPT_BYTES, null, "4194304", Range.whole(0, 1L << 30), "At most this many bytes"
+                    + " (estimated) for them: an entry holds no body, a few hundred bytes."),
             Setting.text("routes.directory", null, "routes", "The YAML routes: templates, subscriptions, the"
                     + " dead-letter route."),
             Setting.bool("routes.reload-enabled", null, "true",

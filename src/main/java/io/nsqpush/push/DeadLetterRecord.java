@@ -39,7 +39,8 @@ public class DeadLetterRecord implements Processor {
             json.writeStringField("channel", message.getHeader(NsqConstants.CHANNEL, String.class));
             json.writeStringField("msgId", message.getHeader(NsqConstants.MESSAGE_ID, String.class));
             json.writeStringField("nsqd", message.getHeader(NsqConstants.ADDRESS, String.class));
-            json.writeStringField("dedupeKey", DedupeKey.of(exchange));
+            String key = DedupeKey.of(exchange);
+            json.writeStringField("dedupeKey", key);
             json.writeNumberField("attempts", message.getHeader(NsqConstants.ATTEMPTS, 0, Integer.class));
             json.writeNumberField("publishTime", message.getHeader(NsqConstants.TIMESTAMP, 0L, Long.class));
             json.writeNumberField("deadTime", System.currentTimeMillis());
@@ -51,6 +52,13 @@ public class DeadLetterRecord implements Processor {
                 json.writeNumberField("lastStatus", status);
             }
             json.writeStringField("lastError", exchange.getProperty(PushConstants.LAST_ERROR, String.class));
+            DeliveryLog log = exchange.getContext().getRegistry().findSingleByType(DeliveryLog.class);
+            if (log != null) {
+                String channel = message.getHeader(NsqConstants.CHANNEL, String.class);
+                json.writeFieldName("history");
+                DeliveryLog.writeHistory(json, log.find(key).stream()
+                        .filter(e -> java.util.Objects.equals(channel, e.channel())).toList());
+            }
             json.writeStringField("body", text != null ? text : Base64.getEncoder().encodeToString(body));
             json.writeStringField("bodyEncoding", text != null ? "utf-8" : "base64");
             json.writeEndObject();

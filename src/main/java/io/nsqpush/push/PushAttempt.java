@@ -116,9 +116,10 @@ final class PushAttempt {
         }
         String path = get ? target.http().pathAndQuery().replace("%s",
                 QueryEscape.escape(bytes == null ? new byte[0] : bytes)) : target.http().pathAndQuery();
+        long sent = System.nanoTime();
         producer.client().send(target.http(), producer.method(), path, this::headers,
                         body == null ? null : body.retainedDuplicate(), producer.timeoutMillis())
-                .whenComplete((answer, error) -> judged(index, tried, turn, answer, error));
+                .whenComplete((answer, error) -> judged(index, tried, turn, answer, error, sent));
     }
 
     /** CMQ's headers; the exchange's own headers win over them (a route that set one meant it). */
@@ -155,10 +156,11 @@ final class PushAttempt {
         }
     }
 
-    private void judged(int index, int tried, Pacing.Turn turn, HttpAnswer answer, Throwable error) {
+    private void judged(int index, int tried, Pacing.Turn turn, HttpAnswer answer, Throwable error, long sent) {
         PushProducer.Target target = producer.targets().get(index);
         DeliveryFailedException failure;
         String statusClass;
+        int status = -1;
         if (error != null) {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause()
                     : error;
@@ -174,7 +176,7 @@ final class PushAttempt {
             failure = new DeliveryFailedException(DeliveryFailedException.Kind.UNAVAILABLE, -1, 0,
                     cause.getMessage(), null);
         } else {
-            int status = answer.status();
+            status = answer.status();
             exchange.getMessage().setHeader(PushConstants.RESPONSE_CODE, status);
             statusClass = status / 100 + "xx";
             if (producer.policy().delivered(status)) {
@@ -187,7 +189,9 @@ final class PushAttempt {
         }
         DeliveryListener listener = producer.listener();
         if (listener != null) {
-            listener.requested(exchange, target.masked(), statusClass, failure == null);
+            listener.requested(exchange, new DeliveryListener.Request(target.masked(), statusClass, status,
+                    failure == null, (System.nanoTime() - sent) / 1_000_000,
+                    failure == null ? null : failure.getMessage(), key));
         }
         if (paced(index, tried, turn, failure)) {
             return;

@@ -79,7 +79,8 @@ public class PushProducer extends DefaultAsyncProducer {
         targets = List.copyOf(all);
         hostPool = new HostPool(targets.size(), HOSTPOOL_FIRST_PAUSE_MILLIS, HOSTPOOL_MAX_PAUSE_MILLIS);
         client = getEndpoint().getComponent().client();
-        listener = getEndpoint().getCamelContext().getRegistry().findSingleByType(DeliveryListener.class);
+        // metrics and the delivery log alike: every listener in the registry
+        listener = DeliveryListener.of(getEndpoint().getCamelContext().getRegistry().findByType(DeliveryListener.class));
         keepAliveMillis = configuration.getTimeout() * targets.size() + client.options().connectTimeoutMs()
                 + KEEP_ALIVE_SLACK_MILLIS;
         pacing = new Pacing(System::nanoTime, getEndpoint().getComponent().pacingTimer(),

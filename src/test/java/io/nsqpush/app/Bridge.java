@@ -59,6 +59,16 @@ final class Bridge implements AutoCloseable {
 
     private static Bridge start(Map<String, String> defaults, Map<String, String> overrides,
                                 Map<String, String> moreRoutes) throws Exception {
+        return start(defaults, overrides, moreRoutes, Map.of());
+    }
+
+    /** @param beans bound in the registry before the bridge starts (e.g. a test's OpenTelemetry) */
+    static Bridge withBeans(Map<String, Object> beans, Map<String, String> overrides) throws Exception {
+        return start(Map.of(), overrides, Map.of(), beans);
+    }
+
+    private static Bridge start(Map<String, String> defaults, Map<String, String> overrides,
+                                Map<String, String> moreRoutes, Map<String, Object> beans) throws Exception {
         Path routes = Files.createTempDirectory("nsq-push-routes");
         try (Stream<Path> files = Files.list(Path.of("routes"))) {
             for (Path file : (Iterable<Path>) files::iterator) {
@@ -78,6 +88,7 @@ final class Bridge implements AutoCloseable {
         all.put("camel.management.port", String.valueOf(Ports.free()));
         all.putAll(overrides);
         Main main = NsqPushMain.create(defaults, all);
+        beans.forEach(main::bind);
         main.start();
         return new Bridge(main, routes);
     }
