@@ -23,7 +23,7 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(39);
+        Set<String> props = new HashSet<>(40);
         props.add("authSecret");
         props.add("autoTouch");
         props.add("backoffDelay");
@@ -53,6 +53,7 @@ public class NsqEndpointUriFactory extends org.apache.camel.support.component.En
         props.add("outputBufferTimeout");
         props.add("reconnectDelay");
         props.add("requeueDelay");
+        props.add("retryPolicy");
         props.add("servers");
         props.add("threads");
         props.add("tls");
