@@ -97,6 +97,9 @@ final class LookupdPoller {
     }
 
     private void poll() {
+        if (stopped) {
+            return; // scheduled on the component's timer before the consumer stopped
+        }
         String topic = consumer.configuration().getTopic();
         // a deadline on the whole request, its body included: a poll ends before the next one is due
         Duration timeout = Duration.ofMillis(Math.min(MAX_REQUEST_MILLIS,

@@ -9,6 +9,7 @@ import org.apache.camel.support.HealthCheckComponent;
 
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /** The {@code nsq:} component: consumes from and publishes to nsqd over its TCP protocol. */
@@ -32,6 +33,11 @@ public class NsqComponent extends HealthCheckComponent {
     private ExecutorService dnsExecutor;
     private EventLoopGroup ownLoops;
     private NsqConnector connector;
+    /**
+     * The one timer of every consumer of this component: probes, held messages, RDY rotation, reconnects and lookupd
+     * polls. Consumers arm it only when they have something to do, so idle subscriptions cost no wake-up at all.
+     */
+    private ScheduledExecutorService timer;
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -89,7 +95,25 @@ public class NsqComponent extends HealthCheckComponent {
     }
 
     @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        timer();
+    }
+
+    /** @return the timer shared by this component's consumers (started with the component) */
+    synchronized ScheduledExecutorService timer() {
+        if (timer == null) {
+            timer = getCamelContext().getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "NsqTimer");
+        }
+        return timer;
+    }
+
+    @Override
     protected synchronized void doStop() throws Exception {
+        if (timer != null) {
+            getCamelContext().getExecutorServiceManager().shutdownNow(timer);
+            timer = null;
+        }
         if (connector != null) {
             if (ownLoops != null) {
                 ownLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
