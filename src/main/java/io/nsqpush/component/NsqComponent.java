@@ -108,6 +108,17 @@ public class NsqComponent extends HealthCheckComponent {
         return timer;
     }
 
+    /**
+     * @return how many tasks the shared timer has run since the component started (idle subscriptions add none), -1
+     *         when it cannot tell
+     */
+    public synchronized long timerTasksRun() {
+        if (timer instanceof org.apache.camel.util.concurrent.SizedScheduledExecutorService sized) {
+            return sized.getCompletedTaskCount(); // what Camel's ExecutorServiceManager makes
+        }
+        return timer instanceof java.util.concurrent.ThreadPoolExecutor pool ? pool.getCompletedTaskCount() : -1;
+    }
+
     @Override
     protected synchronized void doStop() throws Exception {
         if (timer != null) {

@@ -254,9 +254,16 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         return getEndpoint().getComponent().connector().group().next();
     }
 
-    /** @return whether a tick is armed (for tests: an idle subscription has none) */
-    boolean isTickArmed() {
-        return tickArmed.get();
+    /**
+     * @return the timers this subscription has armed now: its flow's tick and the auto-TOUCH sweep of each connection
+     *         with messages in flight; 0 when idle
+     */
+    public int getTimersArmed() {
+        int armed = tickArmed.get() ? 1 : 0;
+        for (NsqConsumerConnection connection : connections) {
+            armed += connection.isTouchSweepArmed() ? 1 : 0;
+        }
+        return armed;
     }
 
     /** Starts consuming from one more nsqd, unless already connected to it (a stopped connection does not count). */
