@@ -38,6 +38,9 @@ public class NsqComponent extends HealthCheckComponent {
      * polls. Consumers arm it only when they have something to do, so idle subscriptions cost no wake-up at all.
      */
     private ScheduledExecutorService timer;
+    /** lookupd clients by connect timeout and body limit (one, unless subscriptions set their own), on one pool. */
+    private final Map<java.util.List<Object>, io.nsqpush.nsq.NsqLookupd> lookupds = new java.util.HashMap<>();
+    private ExecutorService lookupdExecutor;
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -119,8 +122,29 @@ public class NsqComponent extends HealthCheckComponent {
         return timer instanceof java.util.concurrent.ThreadPoolExecutor pool ? pool.getCompletedTaskCount() : -1;
     }
 
+    /** @return the pool of the lookupd clients, shared by this component's consumers */
+    synchronized ExecutorService lookupdExecutor() {
+        if (lookupdExecutor == null) {
+            lookupdExecutor = getCamelContext().getExecutorServiceManager().newCachedThreadPool(this, "NsqLookupd");
+        }
+        return lookupdExecutor;
+    }
+
+    /** @return the lookupd client for these settings, shared by the consumers that have them */
+    synchronized io.nsqpush.nsq.NsqLookupd lookupd(long connectTimeoutMillis, int maxBodySize) {
+        ExecutorService executor = lookupdExecutor();
+        return lookupds.computeIfAbsent(java.util.List.of(connectTimeoutMillis, maxBodySize),
+                key -> new io.nsqpush.nsq.NsqLookupd(executor, java.time.Duration.ofMillis(connectTimeoutMillis),
+                        maxBodySize));
+    }
+
     @Override
     protected synchronized void doStop() throws Exception {
+        lookupds.clear();
+        if (lookupdExecutor != null) {
+            getCamelContext().getExecutorServiceManager().shutdownNow(lookupdExecutor);
+            lookupdExecutor = null;
+        }
         if (timer != null) {
             getCamelContext().getExecutorServiceManager().shutdownNow(timer);
             timer = null;

@@ -191,8 +191,10 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         flow = new ConsumerFlow(this, workers);
         configuration.staticServers().forEach(address -> connectTo(address, true));
         if (!configuration.lookupdAddresses().isEmpty()) {
+            NsqComponent component = getEndpoint().getComponent();
             lookupdPoller = new LookupdPoller(this, configuration.lookupdAddresses(), scheduler,
-                    executors.newCachedThreadPool(this, "NsqLookupd[" + subscription() + "]"));
+                    component.lookupd(configuration.getConnectTimeout(), configuration.getLookupdMaxBodySize()),
+                    component.lookupdExecutor());
             lookupdPoller.start();
         }
     }
