@@ -44,6 +44,8 @@ final class ConsumerFlow {
     private boolean probeWanted;
     private boolean suspended;
     private volatile boolean starved;
+    /** More live connections than the window: RDY 1 moves between them (go-nsq's redistribution). */
+    private boolean rotating;
 
     ConsumerFlow(NsqConsumer consumer, ExecutorService workers) {
         this.consumer = consumer;
@@ -124,6 +126,7 @@ final class ConsumerFlow {
                 probe = null;
                 // the probe ended with neither an answer from the downstream nor a hold: probe again
                 backoff.probeLost(System.nanoTime());
+                consumer.wantTick();
             }
         }
         if (starved) {
@@ -165,6 +168,7 @@ final class ConsumerFlow {
     private void keep(NsqMessage message) {
         message.keepAliveUntil(handBackAt(message));
         held.addLast(message);
+        consumer.wantTick(); // to hand it back in time
     }
 
     private static long handBackAt(NsqMessage message) {
@@ -222,7 +226,16 @@ final class ConsumerFlow {
         return !backoff.isRunning();
     }
 
-    /** Called often by the consumer's scheduler: probes when due, hands back what must go, rotates the window. */
+    /**
+     * Whether time alone can change what the flow must do: a probe to send, held messages to hand back, a window that
+     * waits for a lowered RDY to settle or rotates over more connections than it has. False for an idle, running
+     * subscription: it then has no timer at all.
+     */
+    synchronized boolean needsTick() {
+        return !backoff.isRunning() || probeWanted || probe != null || !held.isEmpty() || starved || rotating;
+    }
+
+    /** Called by the consumer's tick while {@link #needsTick()}: probes when due, hands back, rotates the window. */
     void tick() {
         long now = System.nanoTime();
         NsqDelivery next = null;
@@ -253,9 +266,23 @@ final class ConsumerFlow {
         }
         if (next != null) {
             LOG.debug("Probing the endpoint of {} with {}", consumer.subscription(), next.message().id());
-            dispatch(next);
+            dispatchOffTimer(next);
         }
         rebalance();
+    }
+
+    /** As {@link #dispatch}, but never on the timer, which all consumers of the component share. */
+    private void dispatchOffTimer(NsqDelivery delivery) {
+        if (workers != null) {
+            dispatch(delivery);
+            return;
+        }
+        try {
+            consumer.ioExecutor().execute(() -> dispatch(delivery));
+        } catch (RejectedExecutionException stopping) {
+            delivery.message().requeue(0);
+            finished(delivery);
+        }
     }
 
     /** Camel suspends the consumer (graceful shutdown): RDY 0, and held messages go back to nsqd at once. */
@@ -314,6 +341,10 @@ final class ConsumerFlow {
             }
         }
         starved = plan.starved();
+        rotating = live.size() > budget.window();
+        if (needsTick()) {
+            consumer.wantTick();
+        }
     }
 
     // ------------------------------------------------------------------------------------- state, for metrics

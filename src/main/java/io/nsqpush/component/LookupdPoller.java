@@ -45,15 +45,18 @@ final class LookupdPoller {
     private volatile boolean stopped;
     private long nextPollNanos;
 
-    LookupdPoller(NsqConsumer consumer, List<String> lookupds, ScheduledExecutorService scheduler,
+    /**
+     * @param client       the component's lookupd client and
+     * @param httpExecutor its executor, shared by all consumers (one HTTP client and its threads, not one per
+     *                     subscription)
+     */
+    LookupdPoller(NsqConsumer consumer, List<String> lookupds, ScheduledExecutorService scheduler, NsqLookupd client,
                   ExecutorService httpExecutor) {
         this.consumer = consumer;
         this.lookupds = lookupds;
         this.scheduler = scheduler;
         this.httpExecutor = httpExecutor;
-        this.client = new NsqLookupd(httpExecutor,
-                Duration.ofMillis(consumer.configuration().getConnectTimeout()),
-                consumer.configuration().getLookupdMaxBodySize());
+        this.client = client;
     }
 
     void start() {
@@ -61,8 +64,7 @@ final class LookupdPoller {
     }
 
     void stop() {
-        stopped = true;
-        httpExecutor.shutdownNow();
+        stopped = true; // a request under way ends within its deadline and applies nothing
     }
 
     /** @return true once some lookupd has answered */
@@ -97,6 +99,9 @@ final class LookupdPoller {
     }
 
     private void poll() {
+        if (stopped) {
+            return; // scheduled on the component's timer before the consumer stopped
+        }
         String topic = consumer.configuration().getTopic();
         // a deadline on the whole request, its body included: a poll ends before the next one is due
         Duration timeout = Duration.ofMillis(Math.min(MAX_REQUEST_MILLIS,
@@ -134,6 +139,9 @@ final class LookupdPoller {
     }
 
     private void runUnlessStopped(Runnable task) {
+        if (stopped) {
+            return;
+        }
         try {
             httpExecutor.execute(task);
         } catch (RejectedExecutionException e) {

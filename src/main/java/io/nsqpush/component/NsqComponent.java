@@ -9,6 +9,7 @@ import org.apache.camel.support.HealthCheckComponent;
 
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /** The {@code nsq:} component: consumes from and publishes to nsqd over its TCP protocol. */
@@ -32,6 +33,14 @@ public class NsqComponent extends HealthCheckComponent {
     private ExecutorService dnsExecutor;
     private EventLoopGroup ownLoops;
     private NsqConnector connector;
+    /**
+     * The one timer of every consumer of this component: probes, held messages, RDY rotation, reconnects and lookupd
+     * polls. Consumers arm it only when they have something to do, so idle subscriptions cost no wake-up at all.
+     */
+    private ScheduledExecutorService timer;
+    /** lookupd clients by connect timeout and body limit (one, unless subscriptions set their own), on one pool. */
+    private final Map<java.util.List<Object>, io.nsqpush.nsq.NsqLookupd> lookupds = new java.util.HashMap<>();
+    private ExecutorService lookupdExecutor;
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -89,7 +98,57 @@ public class NsqComponent extends HealthCheckComponent {
     }
 
     @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        timer();
+    }
+
+    /** @return the timer shared by this component's consumers (started with the component) */
+    synchronized ScheduledExecutorService timer() {
+        if (timer == null) {
+            timer = getCamelContext().getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "NsqTimer");
+        }
+        return timer;
+    }
+
+    /**
+     * @return how many tasks the shared timer has run since the component started (idle subscriptions add none), -1
+     *         when it cannot tell
+     */
+    public synchronized long timerTasksRun() {
+        if (timer instanceof org.apache.camel.util.concurrent.SizedScheduledExecutorService sized) {
+            return sized.getCompletedTaskCount(); // what Camel's ExecutorServiceManager makes
+        }
+        return timer instanceof java.util.concurrent.ThreadPoolExecutor pool ? pool.getCompletedTaskCount() : -1;
+    }
+
+    /** @return the pool of the lookupd clients, shared by this component's consumers */
+    synchronized ExecutorService lookupdExecutor() {
+        if (lookupdExecutor == null) {
+            lookupdExecutor = getCamelContext().getExecutorServiceManager().newCachedThreadPool(this, "NsqLookupd");
+        }
+        return lookupdExecutor;
+    }
+
+    /** @return the lookupd client for these settings, shared by the consumers that have them */
+    synchronized io.nsqpush.nsq.NsqLookupd lookupd(long connectTimeoutMillis, int maxBodySize) {
+        ExecutorService executor = lookupdExecutor();
+        return lookupds.computeIfAbsent(java.util.List.of(connectTimeoutMillis, maxBodySize),
+                key -> new io.nsqpush.nsq.NsqLookupd(executor, java.time.Duration.ofMillis(connectTimeoutMillis),
+                        maxBodySize));
+    }
+
+    @Override
     protected synchronized void doStop() throws Exception {
+        lookupds.clear();
+        if (lookupdExecutor != null) {
+            getCamelContext().getExecutorServiceManager().shutdownNow(lookupdExecutor);
+            lookupdExecutor = null;
+        }
+        if (timer != null) {
+            getCamelContext().getExecutorServiceManager().shutdownNow(timer);
+            timer = null;
+        }
         if (connector != null) {
             if (ownLoops != null) {
                 ownLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);

@@ -13,8 +13,11 @@ import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -26,15 +29,22 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public class NsqConsumer extends DefaultConsumer implements Suspendable {
 
-    /** How often the flow looks at probes, held messages and the window's rotation. */
-    private static final long TICK_MILLIS = 100;
+    /**
+     * How often the flow looks at probes, held messages and the window's rotation while it has any of them: the tick is
+     * armed on the component's shared timer only then (see {@link ConsumerFlow#needsTick()}), never while idle.
+     */
+    static final long TICK_MILLIS = 100;
 
     private final NsqConfiguration configuration;
     private final RetrySchedule retrySchedule;
     private final LongAdder possibleDuplicates = new LongAdder();
     private final List<NsqConsumerConnection> connections = new CopyOnWriteArrayList<>();
     private ExecutorService workers;
+    /** The component's timer, shared by all its consumers. */
     private ScheduledExecutorService scheduler;
+    /** Whether a tick is armed: at most one at a time. */
+    private final AtomicBoolean tickArmed = new AtomicBoolean();
+    private volatile ScheduledFuture<?> nextTick;
     private NsqClientOptions options;
     private LookupdPoller lookupdPoller;
     private volatile ConsumerFlow flow;
@@ -175,15 +185,16 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         if (configuration.getThreads() > 0) {
             workers = executors.newThreadPool(this, "NsqConsumer[" + subscription() + "]", workerProfile());
         }
-        scheduler = executors.newSingleThreadScheduledExecutor(this, "NsqConsumer[" + subscription() + "]-timer");
+        scheduler = getEndpoint().getComponent().timer();
         registerHealthCheck();
         options = configuration.toClientOptions();
         flow = new ConsumerFlow(this, workers);
-        scheduler.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         configuration.staticServers().forEach(address -> connectTo(address, true));
         if (!configuration.lookupdAddresses().isEmpty()) {
+            NsqComponent component = getEndpoint().getComponent();
             lookupdPoller = new LookupdPoller(this, configuration.lookupdAddresses(), scheduler,
-                    executors.newCachedThreadPool(this, "NsqLookupd[" + subscription() + "]"));
+                    component.lookupd(configuration.getConnectTimeout(), configuration.getLookupdMaxBodySize()),
+                    component.lookupdExecutor());
             lookupdPoller.start();
         }
     }
@@ -210,12 +221,51 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         return profile;
     }
 
-    private void tick() {
+    /**
+     * The flow has something time-driven to do (a probe due, held messages, a starved or rotating window): a tick
+     * comes in {@link #TICK_MILLIS}, unless one is armed already. The tick re-plans, and re-plans arm the next one.
+     */
+    void wantTick() {
+        ScheduledExecutorService timer = scheduler;
+        if (timer == null || !tickArmed.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            flow.tick();
+            nextTick = timer.schedule(this::tick, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            tickArmed.set(false);
+        }
+    }
+
+    private void tick() {
+        tickArmed.set(false); // before the flow runs: what it plans may arm the next tick
+        ConsumerFlow current = flow;
+        if (current == null) {
+            return;
+        }
+        try {
+            current.tick();
         } catch (RuntimeException e) {
             getExceptionHandler().handleException("Flow control of " + subscription() + " failed", e);
+            wantTick(); // whatever was due is still due
         }
+    }
+
+    /** @return where work the timer found runs (a probe): an I/O thread of the component, as messages do */
+    java.util.concurrent.Executor ioExecutor() {
+        return getEndpoint().getComponent().connector().group().next();
+    }
+
+    /**
+     * @return the timers this subscription has armed now: its flow's tick and the auto-TOUCH sweep of each connection
+     *         with messages in flight; 0 when idle
+     */
+    public int getTimersArmed() {
+        int armed = tickArmed.get() ? 1 : 0;
+        for (NsqConsumerConnection connection : connections) {
+            armed += connection.isTouchSweepArmed() ? 1 : 0;
+        }
+        return armed;
     }
 
     /** Starts consuming from one more nsqd, unless already connected to it (a stopped connection does not count). */
@@ -306,10 +356,14 @@ public class NsqConsumer extends DefaultConsumer implements Suspendable {
         connections.forEach(NsqConsumerConnection::stop);
         connections.clear();
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
-        if (scheduler != null) {
-            executors.shutdownNow(scheduler);
-            scheduler = null;
+        // the timer is the component's: only this consumer's tick goes; a reconnect or lookupd poll still scheduled
+        // finds its connection or poller stopped and does nothing
+        scheduler = null;
+        ScheduledFuture<?> tick = nextTick;
+        if (tick != null) {
+            tick.cancel(false);
         }
+        tickArmed.set(false);
         if (workers != null) {
             executors.shutdownNow(workers);
             workers = null;

@@ -79,6 +79,11 @@ final class NsqConsumerConnection implements NsqConnectionListener {
         return lastError;
     }
 
+    boolean isTouchSweepArmed() {
+        NsqConnection c = connection;
+        return c != null && c.isTouchSweepArmed();
+    }
+
     long possibleDuplicates() {
         NsqConnection c = connection;
         return c == null ? 0 : c.possibleDuplicates();

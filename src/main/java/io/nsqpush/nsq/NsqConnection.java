@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * One TCP connection to nsqd, after the magic and IDENTIFY. Commands that nsqd answers (IDENTIFY, SUB, PUB, MPUB, DPUB,
  * CLS) are matched to their answers in the order they were written; FIN, REQ, TOUCH, RDY and NOP have no answer.
- * Heartbeats are answered here, and unanswered messages are TOUCHed after half the msg timeout when auto-touch is on.
+ * Heartbeats are answered here, and unanswered messages are TOUCHed after half the msg timeout when auto-touch is on:
+ * the sweep that does it runs only while messages are in flight, so an idle connection costs no timer.
  * <p>
  * The pending-answer queue is touched only on the event loop; the other methods may be called from any thread.
  */
@@ -44,7 +45,9 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     private volatile Throwable closeCause;
     private volatile long lastMessageNanos = System.nanoTime();
     private final String sourceText;
+    /** The auto-TOUCH sweep while messages are in flight, else null (event loop only). */
     private ScheduledFuture<?> touchSweep;
+    private volatile boolean touchSweepArmed;
     private NsqFrameDecoder decoder;
     private final java.util.Queue<ByteBuf> answers = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicBoolean answersScheduled =
@@ -281,7 +284,6 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
                 return;
             }
             features = granted;
-            startTouchSweep(ctx);
             identified.complete(this);
         });
         ctx.fireChannelActive();
@@ -299,6 +301,7 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
                 // nsqd timed the earlier delivery out and sent it again: only the new one may be answered now
                 earlier.abandon();
             }
+            armTouchSweep(ctx);
             listener.onMessage(this, message);
         } else if (frame instanceof NsqResponse response) {
             onResponse(ctx, response);
@@ -363,6 +366,8 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
     public void channelInactive(ChannelHandlerContext ctx) {
         if (touchSweep != null) {
             touchSweep.cancel(false);
+            touchSweep = null;
+            touchSweepArmed = false;
         }
         ByteBuf unsent;
         while ((unsent = answers.poll()) != null) {
@@ -381,15 +386,24 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
         ctx.fireChannelInactive();
     }
 
-    private void startTouchSweep(ChannelHandlerContext ctx) {
-        if (!options.autoTouch()) {
+    /** On the event loop, as a message arrives: the sweep runs from now until nothing is in flight. */
+    private void armTouchSweep(ChannelHandlerContext ctx) {
+        if (!options.autoTouch() || touchSweep != null) {
             return;
         }
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(features.msgTimeoutMs());
         long touchAfter = timeoutNanos / 2;
         // sweep often enough that a message is touched well before its timeout, however short it is
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(50), Math.min(timeoutNanos / 10, TimeUnit.SECONDS.toNanos(5)));
+        touchSweepArmed = true;
         touchSweep = ctx.executor().scheduleAtFixedRate(() -> {
+            if (inFlight.isEmpty()) {
+                // all answered: disarmed until the next message (which arrives on this event loop too)
+                touchSweep.cancel(false);
+                touchSweep = null;
+                touchSweepArmed = false;
+                return;
+            }
             long now = System.nanoTime();
             for (NsqMessage message : inFlight.values()) {
                 if (now - message.lastTouchNanos >= touchAfter && message.keepsAlive(now)) {
@@ -397,6 +411,11 @@ public final class NsqConnection extends ChannelInboundHandlerAdapter implements
                 }
             }
         }, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    /** @return whether the auto-TOUCH sweep is armed (it is only while messages are in flight) */
+    public boolean isTouchSweepArmed() {
+        return touchSweepArmed;
     }
 
     @Override

@@ -54,6 +54,11 @@ public final class NsqConnector {
      * Connects, sends the magic and IDENTIFY, and completes once nsqd has answered IDENTIFY. Fails when the address
      * cannot be reached, nsqd refuses IDENTIFY, or the link drops first.
      */
+    /** @return the event loops the connections live on */
+    public EventLoopGroup group() {
+        return group;
+    }
+
     public CompletableFuture<NsqConnection> connect(NsqAddress address, NsqClientOptions options,
                                                     NsqConnectionListener listener) {
         NsqConnection connection = new NsqConnection(address, options, listener);
