@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A setting that cannot work stops start-up with exit code 2 and one line naming the key, the value, what is allowed. */
@@ -71,7 +72,9 @@ class StartupValidationTest {
     void aBadSettingStopsStartupWithOneLineNamingIt(String key, String value, String expected) throws Exception {
         Map<String, String> settings = new java.util.HashMap<>(Map.of("routes.reload-enabled", "false"));
         settings.put(key, value);
-        int exitCode = NsqPushMain.run(new String[0], settings);
+        // a setting that is wrongly accepted would start the bridge and never return: fail instead of hanging
+        int exitCode = assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                () -> NsqPushMain.run(new String[0], settings), key + "=" + value + " did not stop start-up");
 
         assertEquals(NsqPushMain.EXIT_INVALID_SETTING, exitCode);
         List<CapturedLogs.Line> errors = logs.lines().stream().filter(l -> l.level().isMoreSpecificThan(Level.WARN))
