@@ -62,7 +62,7 @@ class StartupValidationTest {
         "dead-letter.uri          | nsq:a#ephemeral.dead-letter | dead-letter.uri 'nsq:a#ephemeral.dead-letter' names the topic 'a#ephemeral.dead-letter', which is not a valid NSQ topic",
         "nsq.lookupd-http-addresses | http://         | nsq.lookupd-http-addresses 'http://' is not a list of nsqlookupd addresses",
         "push.headers             | X-Env prod       | push.headers 'X-Env prod' is not a list of headers: allowed 'Name: value' pairs separated by ';'",
-        "push.headers             | X-Env: prod; Authorization Bearer s3cret | push.headers 'X-Env: prod; xxxxxx' is not a list of headers: allowed 'Name: value' pairs separated by ';'",
+        "push.headers             | Authorization Bearer s3cret | push.headers 'xxxxxx' is not a list of headers: allowed 'Name: value' pairs separated by ';'",
         "push.proxy               | proxyhost        | push.proxy 'proxyhost' is not an address of the form host:port: allowed host:port, or empty",
         "push.trust-store         | /no/such.p12     | push.trust-store '/no/such.p12' is not a readable file",
         "push.redeliveries        | 60               | push.redeliveries 60 with push.timeout 15s and push.redelivery-delay 500ms: one attempt can take 1h9m18s500ms, above nsqd's default --max-msg-timeout of 15m",
