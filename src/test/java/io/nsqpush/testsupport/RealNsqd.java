@@ -123,7 +123,7 @@ public final class RealNsqd implements AutoCloseable {
                 : name + " is not on PATH (" + System.getenv("PATH") + ")";
         if (required) {
             throw new AssertionError(why + ", and " + REQUIRED_VARIABLE + "=required: these tests run the bridge"
-                    + " against real NSQ (v1.3.0); install it (bash ../shared/tools/real-nsq/install.sh) or put its"
+                    + " against real NSQ (v1.3.0); install NSQ v1.3.0 (README, Development) or put its"
                     + " binaries on PATH");
         }
         return Assumptions.abort(why + ": these tests run the bridge against real NSQ (v1.3.0); put NSQ's binaries on PATH"
