@@ -77,7 +77,10 @@ public final class NsqPushMain {
             // Camel's own per-exchange timers cost CPU on every message and duplicate nsq_push_*
             Map.entry("camel.metrics.enable-exchange-event-notifier", "false"),
             Map.entry("camel.metrics.enable-route-policy", "false"),
-            Map.entry("camel.metrics.enable-route-event-notifier", "false"));
+            Map.entry("camel.metrics.enable-route-event-notifier", "false"),
+            // JMX shows routes, endpoints (push: and nsq:) and their counters; Camel's Default level also wraps every
+            // step in a timer, ~20 µs per message on the C1-compiled bridge (BENCHMARKS.md): a flag away
+            Map.entry("camel.main.jmx-management-statistics-level", "RoutesOnly"));
 
     private NsqPushMain() {
     }

@@ -34,6 +34,19 @@ public final class DedupeKey {
     public static final Pattern FORM = Pattern.compile("msg_[A-Za-z0-9_-]{22}");
     private static final String VERSION = "nsq-push/1";
     private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
+    /**
+     * The exchange property that keeps the key once worked out: the request, the delivery log and a dead-letter record
+     * all ask for it, and a hash per ask showed in the profile.
+     */
+    private static final String COMPUTED = "CamelPushDedupeKeyComputed";
+    /** MessageDigest.getInstance looks up the provider each time; a digest per thread is reset by digest(). */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    });
 
     private DedupeKey() {
     }
@@ -61,6 +74,15 @@ public final class DedupeKey {
         if (carried != null && FORM.matcher(carried).matches()) {
             return carried;
         }
+        String computed = exchange.getProperty(COMPUTED, String.class);
+        if (computed == null) {
+            computed = compute(exchange, in);
+            exchange.setProperty(COMPUTED, computed);
+        }
+        return computed;
+    }
+
+    private static String compute(Exchange exchange, Message in) {
         String id = in.getHeader(NsqConstants.MESSAGE_ID, String.class);
         if (id == null) {
             return of("camel", exchange.getContext().getName(), exchange.getExchangeId());
@@ -70,10 +92,6 @@ public final class DedupeKey {
     }
 
     private static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return SHA256.get().digest(text.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -94,7 +94,7 @@ public final class DeliveryLog implements DeliveryListener {
                 request.dedupeKey(), in.getHeader(NsqConstants.TOPIC, String.class),
                 in.getHeader(NsqConstants.CHANNEL, String.class), in.getHeader(NsqConstants.ADDRESS, String.class),
                 in.getHeader(NsqConstants.ATTEMPTS, 0, Integer.class),
-                in.getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class), Redaction.uri(request.endpoint()),
+                in.getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class), request.endpoint() /* masked by push: once per URL */,
                 request.status(), request.statusClass(), request.latencyMillis(), request.delivered(),
                 request.error() == null ? null : Redaction.message(request.error()), null));
     }

@@ -93,14 +93,15 @@ class PlainRouteTest {
         assertEquals(1, nsqd.requeueCount("orders", "billing"));
     }
 
-    /** push: is an endpoint like any other: in Camel's registry, and as MBeans with its statistics. */
+    /**
+     * push: is an endpoint like any other: in Camel's registry, and as an MBean; the route's counters are in JMX by
+     * default (statistics level RoutesOnly).
+     */
     @Test
     void thePushStepIsAnEndpointInTheRegistryAndInJmx() throws Exception {
         nsqd = TestNsqd.start();
         bridge = start(nsqd.address(), Map.of());
-        endpoint.answer(n -> 200);
-        nsqd.publish("orders", "counted");
-        await().atMost(Duration.ofSeconds(10)).until(() -> nsqd.finCount("orders", "billing") == 1);
+        deliverOne();
 
         String uri = "push://" + endpoint.url("/billing") + "?format=SIMPLIFIED&timeout=10s";
         assertTrue(bridge.context().getEndpoints().stream().anyMatch(e -> e.getEndpointUri().equals(uri)),
@@ -110,7 +111,21 @@ class PlainRouteTest {
         List<String> endpoints = jmx.queryNames(new javax.management.ObjectName("org.apache.camel:context=" + context
                 + ",type=endpoints,*"), null).stream().map(n -> n.getKeyProperty("name")).toList();
         assertTrue(endpoints.stream().anyMatch(name -> name.contains("push://")), endpoints.toString());
-        // the send step to it, with Camel's counters
+        List<javax.management.ObjectName> routes = List.copyOf(jmx.queryNames(new javax.management.ObjectName(
+                "org.apache.camel:context=" + context + ",type=routes,name=\"orders-to-billing\""), null));
+        assertEquals(1, routes.size(), "the route's MBean");
+        assertEquals(1L, jmx.getAttribute(routes.get(0), "ExchangesCompleted"));
+    }
+
+    /** With Camel's Default statistics level, the send step to push: has its own MBean and counters. */
+    @Test
+    void theSendStepHasItsCountersAtTheDefaultStatisticsLevel() throws Exception {
+        nsqd = TestNsqd.start();
+        bridge = start(nsqd.address(), Map.of("camel.main.jmx-management-statistics-level", "Default"));
+        deliverOne();
+
+        javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        String context = bridge.context().getManagementName();
         List<javax.management.ObjectName> sends = jmx.queryNames(new javax.management.ObjectName(
                 "org.apache.camel:context=" + context + ",type=processors,*"), null).stream()
                 .filter(n -> {
@@ -122,6 +137,12 @@ class PlainRouteTest {
                 }).toList();
         assertEquals(1, sends.size(), "one to: push: step");
         assertEquals(1L, jmx.getAttribute(sends.get(0), "ExchangesCompleted"));
+    }
+
+    private void deliverOne() {
+        endpoint.answer(n -> 200);
+        nsqd.publish("orders", "counted");
+        await().atMost(Duration.ofSeconds(10)).until(() -> nsqd.finCount("orders", "billing") == 1);
     }
 
     @Test

@@ -50,8 +50,11 @@ import static io.nsqpush.bench.Results.format;
 public final class Benchmark {
 
     private static final String JAR = "target/nsq-push.jar";
-    /** The README's run command. */
-    private static final String LAUNCHER = "./nsq-push";
+    /**
+     * The README's run command; {@code LAUNCHER=/path/of/another/checkout/nsq-push} runs another build against the same
+     * harness, e.g. to find which commit moved a number.
+     */
+    private static final String LAUNCHER = System.getenv().getOrDefault("LAUNCHER", "./nsq-push");
     private static final String CHANNEL = "bench";
     private static final int MAX_IN_FLIGHT = 200;
     private static final int BODY_BYTES = 100;
