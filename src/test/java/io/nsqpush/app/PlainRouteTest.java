@@ -117,11 +117,12 @@ class PlainRouteTest {
         assertEquals(1L, jmx.getAttribute(routes.get(0), "ExchangesCompleted"));
     }
 
-    /** With Camel's Default statistics level, the send step to push: has its own MBean and counters. */
+    /** With Camel's Default statistics and MBeans levels, the send step to push: has its own MBean and counters. */
     @Test
     void theSendStepHasItsCountersAtTheDefaultStatisticsLevel() throws Exception {
         nsqd = TestNsqd.start();
-        bridge = start(nsqd.address(), Map.of("camel.main.jmx-management-statistics-level", "Default"));
+        bridge = start(nsqd.address(), Map.of("camel.main.jmx-management-statistics-level", "Default",
+                "camel.main.jmx-management-mbeans-level", "Default"));
         deliverOne();
 
         javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
