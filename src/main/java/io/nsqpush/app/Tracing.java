@@ -8,15 +8,17 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import org.apache.camel.CamelContext;
+import org.apache.camel.spi.CamelTracingService;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.support.service.ServiceSupport;
 
 import java.util.Map;
 
 /**
- * Traces, with Camel's camel-opentelemetry2 ({@code camel.opentelemetry2.enabled=true}; off by default): a span per
- * message from the nsq: consumer, a child span per push: request, and the W3C {@code traceparent} of that child in the
- * request's headers (Camel injects it into the exchange's headers; push: sends those that are not Camel's). The
+ * Traces, with Camel's camel-opentelemetry2 ({@code camel.opentelemetry2.enabled=true}; off by default): a CONSUMER
+ * span per message from the nsq: consumer, a CLIENT child span per push: request (kinds: {@link SpanKinds}; names and
+ * attributes: {@link NsqSpanDecorator}, {@link PushSpanDecorator}), and the W3C {@code traceparent} of that child in
+ * the request's headers (Camel injects it into the exchange's headers; push: sends those that are not Camel's). The
  * OpenTelemetry SDK is set up from the standard {@code OTEL_*} environment variables (or {@code -Dotel.*}) by its
  * autoconfiguration, which finds exporters through ./lib too: the OTLP exporter is a lib/ extension, not in the jar.
  * Only traces are exported unless OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER say otherwise (metrics have
@@ -47,8 +49,11 @@ final class Tracing {
                 throw new IllegalStateException("cannot start OpenTelemetry", e);
             }
         }
-        context.getRegistry().bind("openTelemetryTracer", Tracer.class, otel.getTracer(INSTRUMENTATION));
+        context.getRegistry().bind("openTelemetryTracer", Tracer.class,
+                SpanKinds.tracer(otel.getTracer(INSTRUMENTATION)));
         context.getRegistry().bind("openTelemetryPropagators", ContextPropagators.class, otel.getPropagators());
+        // camel-main takes the tracing service from the registry (and sets camel.opentelemetry2.* on it)
+        context.getRegistry().bind("nsqPushTracing", CamelTracingService.class, new SpanKinds());
     }
 
     private static OpenTelemetrySdk autoconfigured(ClassLoader lib) {

@@ -111,13 +111,13 @@ final class LookupdPoller {
                     if (error != null) {
                         if (failing.add(lookupd)) {
                             Throwable cause = error.getCause() != null ? error.getCause() : error;
-                            LOG.warn("nsqlookupd {} did not answer for topic {}: {}; keeping its last answer", lookupd,
-                                    topic, cause.getMessage() != null ? cause.getMessage()
-                                            : cause.getClass().getSimpleName());
+                            LOG.warn("nsqlookupd {} did not answer for topic {}: {}; keeping its last answer",
+                                    UriMasking.uri(lookupd), topic, cause.getMessage() != null
+                                            ? UriMasking.uri(cause.getMessage()) : cause.getClass().getSimpleName());
                         }
                     } else {
                         if (failing.remove(lookupd)) {
-                            LOG.info("nsqlookupd {} answers again", lookupd);
+                            LOG.info("nsqlookupd {} answers again", UriMasking.uri(lookupd));
                         }
                         reportImpossible(lookupd, topic, answer.impossible());
                         lastAnswers.put(lookupd, answer.producers());
@@ -159,7 +159,7 @@ final class LookupdPoller {
             reportedImpossible.addAll(fresh.subList(0, Math.min(fresh.size(), MAX_REPORTED)));
         }
         LOG.warn("nsqlookupd {} lists producers of topic {} at addresses no nsqd can have (0.0.0.0, port 0 or above"
-                + " 65535), left out: {}", lookupd, topic, Listing.firstFew(fresh));
+                + " 65535), left out: {}", UriMasking.uri(lookupd), topic, Listing.firstFew(fresh));
     }
 
     private synchronized void apply() {

@@ -54,9 +54,11 @@ public class NsqEndpoint extends DefaultEndpoint implements EndpointServiceLocat
         return consumer;
     }
 
+    /** Masked: it goes into span attributes and Camel's service registry, and lookupd URLs may carry credentials. */
     @Override
     public String getServiceUrl() {
-        return configuration.getServers() != null ? configuration.getServers() : configuration.getLookupd();
+        String servers = configuration.getServers();
+        return UriMasking.list(servers != null && !servers.isBlank() ? servers : configuration.getLookupd());
     }
 
     @Override

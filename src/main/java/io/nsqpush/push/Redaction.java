@@ -1,19 +1,18 @@
 package io.nsqpush.push;
 
-import org.apache.camel.util.URISupport;
+import io.nsqpush.component.UriMasking;
 
 import java.util.regex.Pattern;
 
 /**
- * Hides secrets in URIs before they reach a log line, a metric label or a dead-letter record: Camel's own sanitizer
- * (query parameters named like password, token, secret, apikey, ...; the password in user-info) plus what webhook URLs
- * carry that it leaves alone: any user-info ({@code https://TOKEN@host}) and parameters such as {@code key} or
- * {@code sig}.
+ * Hides secrets in URIs before they reach a log line, a metric label or a dead-letter record: the component level's
+ * {@link UriMasking} (Camel's sanitizer: query parameters named like password, token, secret, apikey, ...; and any
+ * user-info, {@code https://TOKEN@host} too) plus what webhook URLs carry that Camel leaves alone: parameters such as
+ * {@code key} or {@code sig}.
  */
 public final class Redaction {
 
-    public static final String MASK = "xxxxxx";
-    private static final Pattern USER_INFO = Pattern.compile("(\\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@\\s]*@");
+    public static final String MASK = UriMasking.MASK;
     private static final Pattern EXTRA = Pattern.compile("([?&](?:key|sig|signature|auth|code|credentials?|pass|pwd)"
             + ")=[^&#]*", Pattern.CASE_INSENSITIVE);
 
@@ -77,8 +76,6 @@ public final class Redaction {
         if (uri == null) {
             return null;
         }
-        String masked = URISupport.sanitizeUri(uri);
-        masked = USER_INFO.matcher(masked).replaceAll("$1" + MASK + "@");
-        return EXTRA.matcher(masked).replaceAll("$1=" + MASK);
+        return EXTRA.matcher(UriMasking.uri(uri)).replaceAll("$1=" + MASK);
     }
 }
