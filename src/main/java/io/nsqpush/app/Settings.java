@@ -295,7 +295,9 @@ public final class Settings {
                 try {
                     NsqLookupd.baseUri(address);
                 } catch (IllegalArgumentException e) {
-                    throw new InvalidValueException(name, text, "is not a list of nsqlookupd addresses",
+                    // the value as masked: a lookupd URL may carry a token in its user-info or query
+                    throw new InvalidValueException(name, io.nsqpush.component.UriMasking.list(text),
+                            "is not a list of nsqlookupd addresses",
                             "comma-separated host:port or http(s):// URLs, e.g. 127.0.0.1:4161");
                 }
             }

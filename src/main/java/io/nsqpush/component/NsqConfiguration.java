@@ -212,7 +212,8 @@ public class NsqConfiguration implements Cloneable {
             try {
                 NsqLookupd.baseUri(address);
             } catch (IllegalArgumentException e) {
-                throw new io.nsqpush.config.InvalidValueException("lookupd", address, "is not an nsqlookupd HTTP"
+                throw new io.nsqpush.config.InvalidValueException("lookupd", UriMasking.uri(address),
+                        "is not an nsqlookupd HTTP"
                         + " address", "host:port or an http(s):// URL, e.g. 127.0.0.1:4161");
             }
         }

@@ -181,15 +181,18 @@ public final class NsqLookupd {
      */
     public static URI baseUri(String lookupd) {
         String text = lookupd == null ? "" : lookupd.trim();
-        String url = text.startsWith("http://") || text.startsWith("https://") ? text : "http://" + text;
+        boolean http = text.startsWith("http://") || text.startsWith("https://");
+        String url = http ? text : "http://" + text;
         try {
             URI uri = new URI(url.replaceAll("/+$", ""));
-            if (uri.getHost() == null) {
-                throw new URISyntaxException(url, "no host");
+            // another scheme (ftp://host) would otherwise read as a host named after it
+            if (uri.getHost() == null || (!http && text.contains("://"))) {
+                throw new URISyntaxException(url, "no host, or not http(s)");
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("'" + lookupd + "' is not an nsqlookupd HTTP address: allowed host:port"
+            // without the address: it may carry a credential, and callers name it masked
+            throw new IllegalArgumentException("not an nsqlookupd HTTP address: allowed host:port"
                     + " or an http(s):// URL, e.g. 127.0.0.1:4161");
         }
     }

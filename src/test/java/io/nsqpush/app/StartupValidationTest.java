@@ -61,6 +61,7 @@ class StartupValidationTest {
         "camel.component.nsq.lookupd-max-producers | 0 | camel.component.nsq.lookupd-max-producers '0' is out of range: allowed 1..65535",
         "dead-letter.uri          | nsq:a#ephemeral.dead-letter | dead-letter.uri 'nsq:a#ephemeral.dead-letter' names the topic 'a#ephemeral.dead-letter', which is not a valid NSQ topic",
         "nsq.lookupd-http-addresses | http://         | nsq.lookupd-http-addresses 'http://' is not a list of nsqlookupd addresses",
+        "nsq.lookupd-http-addresses | 'ftp://ops:t0ken@lookupd:4161' | nsq.lookupd-http-addresses 'ftp://xxxxxx@lookupd:4161' is not a list of nsqlookupd addresses",
         "push.headers             | X-Env prod       | push.headers 'X-Env prod' is not a list of headers: allowed 'Name: value' pairs separated by ';'",
         "push.headers             | Authorization Bearer s3cret | push.headers 'xxxxxx' is not a list of headers: allowed 'Name: value' pairs separated by ';'",
         "push.proxy               | proxyhost        | push.proxy 'proxyhost' is not an address of the form host:port: allowed host:port, or empty",
