@@ -103,7 +103,9 @@ class EndpointOutageTest {
                 && nsqd.published("orders.dead-letter").isEmpty());
         assertEquals(0, nsqd.requeueCount("orders", "nsq-push"));
         assertTrue(nsqd.published("orders.dead-letter").isEmpty());
-        assertEquals(10, consumer().getHeld(), "the window's messages are held, unanswered");
+        // the window's messages are held, unanswered: 10, or 9 for the few ms a probe takes one of them out
+        assertTrue(consumer().getHeld() >= 9, "held " + consumer().getHeld());
+        await().atMost(Duration.ofSeconds(2)).until(() -> consumer().getHeld() == 10);
         assertTrue(client.rdy() == 0 || client.rdy() == 1, "RDY 0 while paused (1 only to fetch a probe)");
         // visible: liveness stays UP (a restart would not bring the endpoint back), readiness says why not
         assertEquals(200, get("/observe/health/live").statusCode());
@@ -114,7 +116,9 @@ class EndpointOutageTest {
         String metrics = get("/observe/metrics").body();
         assertTrue(metrics.contains("nsq_push_paused{channel=\"nsq-push\",topic=\"orders\"} 1.0"), metrics);
         assertTrue(metrics.contains("nsq_push_pauses_total{channel=\"nsq-push\",topic=\"orders\"} 1.0"), metrics);
-        assertTrue(metrics.contains("nsq_push_held{channel=\"nsq-push\",topic=\"orders\"} 10.0"), metrics);
+        // between two probes
+        await().atMost(Duration.ofSeconds(2)).until(() -> get("/observe/metrics").body()
+                .contains("nsq_push_held{channel=\"nsq-push\",topic=\"orders\"} 10.0"));
         await().atMost(Duration.ofSeconds(5)).until(() -> logs.lines().stream().anyMatch(l -> l.message()
                 .matches(".*orders/nsq-push: .*, paused for \\d+s \\(connection refused by 127.0.0.1:" + port
                         + "\\), 10 held")));
