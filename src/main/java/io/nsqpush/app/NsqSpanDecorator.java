@@ -84,7 +84,7 @@ public final class NsqSpanDecorator extends AbstractSpanDecorator implements Spa
 
     @Override
     public void afterTracingEvent(Span span, Exchange exchange) {
-        PushSpanDecorator.failure(span, exchange);
+        SpanKinds.markFailure(span, exchange);
     }
 
     private static void tag(Span span, String key, String value) {

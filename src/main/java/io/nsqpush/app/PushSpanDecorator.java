@@ -15,7 +15,6 @@ import org.apache.camel.telemetry.decorators.AbstractSpanDecorator;
 
 import java.net.URI;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The span of a push: request as OpenTelemetry's HTTP client conventions name it: CLIENT, named by the method, with
@@ -53,13 +52,13 @@ public final class PushSpanDecorator extends AbstractSpanDecorator implements Sp
         span.setTag("http.request.method", method(endpoint));
         String url = endpoint instanceof PushEndpoint push ? push.getConfiguration().getUrl() : null;
         if (url != null && !url.contains(",")) {
-            url(span, url); // several URLs: the one the request went to is known when it ends
+            url(span, Redaction.uri(url)); // several URLs: the one the request went to is known when it ends
         }
     }
 
     @Override
     public void afterTracingEvent(Span span, Exchange exchange) {
-        String target = exchange.getProperty(PushConstants.ENDPOINT, String.class); // masked
+        String target = exchange.getProperty(PushConstants.ENDPOINT, String.class); // masked by push: already
         if (target != null) {
             url(span, target);
         }
@@ -74,22 +73,11 @@ public final class PushSpanDecorator extends AbstractSpanDecorator implements Sp
             span.setTag("error.type", status != null ? status.toString()
                     : exchange.getException() != null ? exchange.getException().getClass().getName() : "_OTHER");
         }
-        failure(span, exchange);
+        SpanKinds.markFailure(span, exchange);
     }
 
-    /** Marks a failed exchange's span, with the failure masked (Camel's own puts the message in as it is). */
-    static void failure(Span span, Exchange exchange) {
-        if (exchange.isFailed()) {
-            span.setError(true);
-            if (exchange.getException() != null) {
-                span.log(Map.of("event", "error", "error.kind", "Exception",
-                        "message", Redaction.failure(exchange.getException())));
-            }
-        }
-    }
-
-    private static void url(Span span, String url) {
-        String masked = Redaction.uri(url);
+    /** @param masked the request's URL, secrets masked */
+    private static void url(Span span, String masked) {
         span.setTag("url.full", masked);
         try {
             URI uri = URI.create(masked);

@@ -39,6 +39,8 @@ final class SpanKinds extends OpenTelemetryTracer {
     private static final Set<String> LONG_ATTRIBUTES = Set.of("http.response.status_code", "server.port",
             "messaging.message.body.size", "messaging.nsq.message.attempts");
 
+    private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("-?\\d{1,18}");
+
     private record Beginning(Op op, SpanKind kind) {
     }
 
@@ -73,7 +75,18 @@ final class SpanKinds extends OpenTelemetryTracer {
 
     private static <T> boolean integral(AttributeKey<T> key, T value) {
         return key.getType() == AttributeType.STRING && LONG_ATTRIBUTES.contains(key.getKey())
-                && value instanceof String text && text.matches("-?\\d{1,18}");
+                && value instanceof String text && INTEGER.matcher(text).matches();
+    }
+
+    /** Marks a failed exchange's span, with the failure masked (Camel's own puts the message in as it is). */
+    static void markFailure(org.apache.camel.telemetry.Span span, Exchange exchange) {
+        if (exchange.isFailed()) {
+            span.setError(true);
+            if (exchange.getException() != null) {
+                span.log(java.util.Map.of("event", "error", "error.kind", "Exception",
+                        "message", io.nsqpush.push.Redaction.failure(exchange.getException())));
+            }
+        }
     }
 
     /** Starts {@link TypedSpan}s; the rest as the SDK's. */

@@ -77,6 +77,17 @@ class TracingTest {
         return endpoint.url("/push?token=xxxxxx&sig=xxxxxx").replace("http://", "http://xxxxxx@");
     }
 
+    /** @return the spans once the message's root span has ended, none of them holding a secret */
+    private List<SpanData> finishedTrace() {
+        await().atMost(Duration.ofSeconds(5)).until(() -> spans.getFinishedSpanItems().stream()
+                .anyMatch(s -> !s.getParentSpanContext().isValid()));
+        List<SpanData> finished = spans.getFinishedSpanItems();
+        for (SpanData span : finished) {
+            assertNoSecret(span.getName(), span.getAttributes().toString() + span.getEvents());
+        }
+        return finished;
+    }
+
     private static void assertNoSecret(Object where, String text) {
         for (String secret : SECRETS) {
             assertFalse(text.contains(secret), secret + " in " + where + ": " + text);
@@ -94,15 +105,7 @@ class TracingTest {
         endpoint.answer(n -> n == 0 ? 500 : 200);
         String id = nsqd.publish("orders", "traced");
         await().atMost(Duration.ofSeconds(10)).until(() -> nsqd.finCount("orders", "nsq-push") == 1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> spans.getFinishedSpanItems().stream()
-                .anyMatch(s -> !s.getParentSpanContext().isValid()));
-
-        List<SpanData> finished = spans.getFinishedSpanItems();
-        finished.forEach(s -> System.out.println(s.getKind() + " " + s.getName() + " " + s.getSpanId() + " parent "
-                + s.getParentSpanId() + " " + s.getAttributes()));
-        for (SpanData span : finished) {
-            assertNoSecret(span.getName(), span.getAttributes().toString() + span.getEvents());
-        }
+        List<SpanData> finished = finishedTrace();
         List<SpanData> roots = finished.stream().filter(s -> !s.getParentSpanContext().isValid()).toList();
         assertEquals(1, roots.size(), finished.toString());
         SpanData consumer = roots.get(0);
@@ -166,15 +169,7 @@ class TracingTest {
         endpoint.answer(n -> 500);
         nsqd.publish("orders", "rejected");
         await().atMost(Duration.ofSeconds(10)).until(() -> nsqd.finCount("orders", "nsq-push") == 1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> spans.getFinishedSpanItems().stream()
-                .anyMatch(s -> !s.getParentSpanContext().isValid()));
-
-        List<SpanData> finished = spans.getFinishedSpanItems();
-        finished.forEach(s -> System.out.println(s.getKind() + " " + s.getName() + " " + s.getSpanId() + " parent "
-                + s.getParentSpanId() + " " + s.getAttributes()));
-        for (SpanData span : finished) {
-            assertNoSecret(span.getName(), span.getAttributes().toString() + span.getEvents());
-        }
+        List<SpanData> finished = finishedTrace();
         SpanData consumer = finished.stream().filter(s -> s.getKind() == SpanKind.CONSUMER).findFirst().orElseThrow();
         SpanData client = finished.stream().filter(s -> s.getKind() == SpanKind.CLIENT).findFirst().orElseThrow();
         assertEquals(500L, client.getAttributes().get(longKey("http.response.status_code")));
