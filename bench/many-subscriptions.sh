@@ -63,17 +63,33 @@ ticks() { # utime+stime of the pids, in clock ticks
 }
 rss_kb() { for p in "$@"; do awk '/^VmRSS/ {print $2}' "/proc/$p/status"; done | awk '{s += $1} END {print s + 0}'; }
 hz=$(getconf CLK_TCK)
+# waits in one process until nsqd lists WANT channels with a client (connected) or the endpoint counted WANT requests
+# (delivered), and prints the time: a curl and a python per poll would take half a core of the two being measured
+cat >"$work/wait.py" <<'EOF'
+import json, sys, time, urllib.request
+what, url, want, since, limit = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+while True:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        stats = json.load(answer)
+    if what == "connected":
+        have = sum(1 for t in stats.get("topics") or [] for c in t["channels"] if c["clients"])
+    else:
+        have = stats["count"]
+    if have >= want:
+        print("%.3f" % time.time())
+        sys.exit(0)
+    if time.time() - since > limit:
+        sys.exit(1)
+    time.sleep(0.05)
+EOF
+wait_for() { python3 "$work/wait.py" "$1" "$2" "$3" "$4" "$LIMIT"; } # what, url, want, since
 
 results="$work/results"
 measure() { # name, topic, pids...
     local name=$1 topic=$2 launched=$3; shift 3
     local connected_at
-    while read -r connected _ _ < <(channels "$topic"); [ "$connected" -lt "$SUBS" ]; do
-        python3 -c "import sys,time; sys.exit(0 if time.time()-$launched > $LIMIT else 1)" \
-            && { echo "$name: only $connected of $SUBS channels connected after ${LIMIT}s" >&2; exit 1; }
-        sleep 0.05
-    done
-    connected_at=$(now)
+    connected_at=$(wait_for connected "http://127.0.0.1:$http/stats?format=json&topic=$topic" "$SUBS" "$launched") \
+        || { echo "$name: not all $SUBS channels connected after ${LIMIT}s" >&2; exit 1; }
     sleep 5 # start-up work (JIT, class loading) is over before the idle window
     local t0 c0 t1 c1 rss
     t0=$(now); c0=$(ticks "$@")
@@ -84,12 +100,9 @@ measure() { # name, topic, pids...
     python3 -c "import sys; sys.stdout.write(''.join('%d\n' % i for i in range($MESSAGES)))" \
         | curl -s --data-binary @- "http://127.0.0.1:$http/mpub?topic=$topic" >/dev/null
     local b0; b0=$(now)
-    local want=$((before + SUBS * MESSAGES)) got
-    while got=$(delivered); [ "$got" -lt "$want" ]; do
-        python3 -c "import sys,time; sys.exit(0 if time.time()-$b0 > $LIMIT else 1)" && break
-        sleep 0.05
-    done
-    local b1; b1=$(now)
+    local want=$((before + SUBS * MESSAGES)) got b1
+    b1=$(wait_for delivered "http://127.0.0.1:$ep/stats" "$want" "$b0") || b1=$(now)
+    got=$(delivered)
     read -r _ failed left < <(channels "$topic")
     echo "$name $launched $connected_at $t0 $t1 $c0 $c1 $rss $b0 $b1 $((got - before)) $failed $left" >>"$results"
 }

@@ -183,6 +183,8 @@ public final class NsqPushMain {
                 applied.addAll(Settings.validate(SettingLayers.of(overrides, Path.of(PROPERTIES_FILE), fallbacks)));
                 aliasesAsPlaceholders(properties, applied);
                 CamelContext context = support.getCamelContext();
+                // one MBean description per class, not per MBean: hundreds of subscriptions start a second sooner
+                CachedMBeanAssembler.install(context);
                 // before the routes are read: subscriptions are made from the template as they are read
                 context.getCamelContextExtension().getContextPlugin(org.apache.camel.model.Model.class)
                         .addRouteTemplateDefinitionConverter(SubscriptionParameters.TEMPLATE,

@@ -9,12 +9,14 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.NoopAddressResolverGroup;
+import io.netty.util.NetUtil;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,14 +52,15 @@ public final class NsqConnector {
         this.resolver = resolver;
     }
 
-    /**
-     * Connects, sends the magic and IDENTIFY, and completes once nsqd has answered IDENTIFY. Fails when the address
-     * cannot be reached, nsqd refuses IDENTIFY, or the link drops first.
-     */
     /** @return the event loops the connections live on */
     public EventLoopGroup group() {
         return group;
     }
+
+    /**
+     * Connects, sends the magic and IDENTIFY, and completes once nsqd has answered IDENTIFY. Fails when the address
+     * cannot be reached, nsqd refuses IDENTIFY, or the link drops first.
+     */
 
     public CompletableFuture<NsqConnection> connect(NsqAddress address, NsqClientOptions options,
                                                     NsqConnectionListener listener) {
@@ -82,24 +85,40 @@ public final class NsqConnector {
                     }
                 });
         CompletableFuture<NsqConnection> result = new CompletableFuture<>();
-        CompletableFuture.supplyAsync(() -> {
-            try {
-                return resolver.resolve(address);
-            } catch (UnknownHostException e) {
-                throw new NsqException("cannot connect to nsqd " + address + ": unknown host " + address.host(), e);
-            }
-        }, resolverExecutor).whenComplete((resolved, error) -> {
+        // an address literal needs no resolver: no hand-over to another thread (hundreds of subscriptions start)
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(address.host());
+        CompletableFuture<InetSocketAddress> resolution;
+        if (literal != null) {
+            resolution = CompletableFuture.completedFuture(new InetSocketAddress(ipAddress(literal), address.port()));
+        } else {
+            resolution = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return resolver.resolve(address);
+                } catch (UnknownHostException e) {
+                    throw new NsqException("cannot connect to nsqd " + address + ": unknown host " + address.host(),
+                            e);
+                }
+            }, resolverExecutor);
+        }
+        resolution.whenComplete((resolved, error) -> {
             if (error != null) {
                 result.completeExceptionally(error instanceof java.util.concurrent.CompletionException
                         ? error.getCause() : error);
                 return;
             }
-            bootstrap.connect(resolved).addListener(f -> {
-                if (!f.isSuccess()) {
-                    result.completeExceptionally(new NsqException("cannot connect to nsqd " + address + ": "
-                            + f.cause().getMessage(), f.cause()));
-                }
-            });
+            // the socket is opened and registered on an event loop, not by the caller: a bridge starting hundreds
+            // of subscriptions does that next to its start-up work instead of after it
+            try {
+                group.next().execute(() -> bootstrap.connect(resolved).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        result.completeExceptionally(new NsqException("cannot connect to nsqd " + address + ": "
+                                + f.cause().getMessage(), f.cause()));
+                    }
+                }));
+            } catch (RejectedExecutionException e) {
+                result.completeExceptionally(new NsqException("cannot connect to nsqd " + address
+                        + ": the event loops are shut down", e));
+            }
         });
         connection.identified().whenComplete((c, e) -> {
             if (e != null) {
@@ -109,5 +128,13 @@ public final class NsqConnector {
             }
         });
         return result;
+    }
+
+    private static InetAddress ipAddress(byte[] literal) {
+        try {
+            return InetAddress.getByAddress(literal);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("an address of " + literal.length + " bytes", e); // 4 or 16: never
+        }
     }
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Host names are resolved off the event loop: a slow DNS answer for one nsqd stalls no other connection. */
@@ -85,6 +86,43 @@ class NsqConnectorTest {
             Throwable failure = org.junit.jupiter.api.Assertions.assertThrows(
                     java.util.concurrent.ExecutionException.class, () -> slow.get(5, TimeUnit.SECONDS)).getCause();
             assertEquals("cannot connect to nsqd slow.example:4150: unknown host slow.example", failure.getMessage());
+        }
+    }
+
+    @Test
+    void anAddressLiteralIsNotHandedToTheResolver() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        NsqConnector connector = new NsqConnector(oneLoop, dns, address -> {
+            asked.incrementAndGet();
+            throw new UnknownHostException(address.host());
+        });
+        try (TestNsqd nsqd = TestNsqd.start()) {
+            NsqClientOptions options = new NsqClientOptions("c", "h", "ua", 30_000, 60_000, 2_000, 1 << 20, true);
+            NsqConnection connection = connector.connect(NsqAddress.parse(nsqd.address()), options,
+                    new NsqConnectionListener() {
+                        @Override
+                        public void onMessage(NsqConnection c, NsqMessage message) {
+                        }
+
+                        @Override
+                        public void onClose(NsqConnection c, Throwable cause) {
+                        }
+                    }).get(5, TimeUnit.SECONDS);
+            connection.subscribe("t", "c").get(5, TimeUnit.SECONDS);
+            assertEquals(0, asked.get(), nsqd.address() + " is an address already");
+            // a name still goes to the resolver
+            CompletableFuture<NsqConnection> named = connector.connect(new NsqAddress("nsqd.example", 4150), options,
+                    new NsqConnectionListener() {
+                        @Override
+                        public void onMessage(NsqConnection c, NsqMessage message) {
+                        }
+
+                        @Override
+                        public void onClose(NsqConnection c, Throwable cause) {
+                        }
+                    });
+            assertThrows(java.util.concurrent.ExecutionException.class, () -> named.get(5, TimeUnit.SECONDS));
+            assertEquals(1, asked.get());
         }
     }
 }
