@@ -69,9 +69,14 @@ cat >"$work/wait.py" <<'EOF'
 import json, sys, time, urllib.request
 what, url, want, since, limit = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
 while True:
-    with urllib.request.urlopen(url, timeout=10) as answer:
-        stats = json.load(answer)
-    if what == "connected":
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            stats = json.load(answer)
+    except (OSError, ValueError):  # a refused or cut request: ask again until the limit
+        stats = None
+    if stats is None:
+        have = -1
+    elif what == "connected":
         have = sum(1 for t in stats.get("topics") or [] for c in t["channels"] if c["clients"])
     else:
         have = stats["count"]

@@ -82,6 +82,17 @@ final class CachedMBeanAssembler extends ServiceSupport implements ManagementMBe
         return mbean;
     }
 
+    /** @return the classes described so far, for a test's message */
+    @Override
+    public String toString() {
+        return "CachedMBeanAssembler" + byClass.keySet();
+    }
+
+    /** @return whether MBeans of that class were made from a cached description */
+    boolean describes(Class<?> type) {
+        return byClass.containsKey(type);
+    }
+
     @Override
     protected void doInit() throws Exception {
         ServiceHelper.initService(camel, infos);

@@ -3,6 +3,7 @@ package io.nsqpush.nsq;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -61,12 +62,13 @@ public final class NsqConnector {
      * Connects, sends the magic and IDENTIFY, and completes once nsqd has answered IDENTIFY. Fails when the address
      * cannot be reached, nsqd refuses IDENTIFY, or the link drops first.
      */
-
     public CompletableFuture<NsqConnection> connect(NsqAddress address, NsqClientOptions options,
                                                     NsqConnectionListener listener) {
         NsqConnection connection = new NsqConnection(address, options, listener);
+        // the loop is chosen once: the socket is made and registered there, with no second hand-over
+        EventLoop loop = group.next();
         Bootstrap bootstrap = new Bootstrap()
-                .group(group)
+                .group(loop)
                 .channel(NioSocketChannel.class)
                 .resolver(NoopAddressResolverGroup.INSTANCE)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -86,7 +88,9 @@ public final class NsqConnector {
                 });
         CompletableFuture<NsqConnection> result = new CompletableFuture<>();
         // an address literal needs no resolver: no hand-over to another thread (hundreds of subscriptions start)
-        byte[] literal = NetUtil.createByteArrayFromIpAddressString(address.host());
+        // (not one with an IPv6 zone, fe80::1%eth0, whose zone Netty's parser drops)
+        byte[] literal = address.host().indexOf('%') >= 0 ? null
+                : NetUtil.createByteArrayFromIpAddressString(address.host());
         CompletableFuture<InetSocketAddress> resolution;
         if (literal != null) {
             resolution = CompletableFuture.completedFuture(new InetSocketAddress(ipAddress(literal), address.port()));
@@ -109,7 +113,11 @@ public final class NsqConnector {
             // the socket is opened and registered on an event loop, not by the caller: a bridge starting hundreds
             // of subscriptions does that next to its start-up work instead of after it
             try {
-                group.next().execute(() -> bootstrap.connect(resolved).addListener(f -> {
+                if (loop.isShuttingDown()) {
+                    // a task given to a loop that is shutting down may be dropped: fail now instead of never
+                    throw new RejectedExecutionException("shutting down");
+                }
+                loop.execute(() -> bootstrap.connect(resolved).addListener(f -> {
                     if (!f.isSuccess()) {
                         result.completeExceptionally(new NsqException("cannot connect to nsqd " + address + ": "
                                 + f.cause().getMessage(), f.cause()));

@@ -115,6 +115,11 @@ class PlainRouteTest {
                 "org.apache.camel:context=" + context + ",type=routes,name=\"orders-to-billing\""), null));
         assertEquals(1, routes.size(), "the route's MBean");
         assertEquals(1L, jmx.getAttribute(routes.get(0), "ExchangesCompleted"));
+        // made from the bridge's one description per class (CachedMBeanAssembler), not Camel's one per MBean
+        CachedMBeanAssembler assembler = (CachedMBeanAssembler) bridge.context().getCamelContextExtension()
+                .getManagementMBeanAssembler();
+        assertTrue(assembler.describes(Class.forName(jmx.getMBeanInfo(routes.get(0)).getClassName())),
+                assembler.toString());
     }
 
     /** With Camel's Default statistics and MBeans levels, the send step to push: has its own MBean and counters. */
