@@ -23,6 +23,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Host names are resolved off the event loop: a slow DNS answer for one nsqd stalls no other connection. */
 class NsqConnectorTest {
 
+    private static final NsqClientOptions OPTIONS = new NsqClientOptions("c", "h", "ua", 30_000, 60_000, 2_000,
+            1 << 20, true);
+    /** A connection's events, of no interest to the test. */
+    private static final NsqConnectionListener IGNORED = new NsqConnectionListener() {
+        @Override
+        public void onMessage(NsqConnection c, NsqMessage message) {
+        }
+
+        @Override
+        public void onClose(NsqConnection c, Throwable cause) {
+        }
+    };
+
     private final NioEventLoopGroup oneLoop = new NioEventLoopGroup(1);
     private final ExecutorService dns = Executors.newCachedThreadPool();
     private final CountDownLatch dnsAnswers = new CountDownLatch(1);
@@ -50,8 +63,7 @@ class NsqConnectorTest {
         });
         try (TestNsqd nsqd = TestNsqd.start()) {
             CompletableFuture<NsqMessage> received = new CompletableFuture<>();
-            NsqClientOptions options = new NsqClientOptions("c", "h", "ua", 30_000, 60_000, 2_000, 1 << 20, true);
-            NsqConnection fast = connector.connect(NsqAddress.parse(nsqd.address()), options,
+            NsqConnection fast = connector.connect(NsqAddress.parse(nsqd.address()), OPTIONS,
                     new NsqConnectionListener() {
                         @Override
                         public void onMessage(NsqConnection c, NsqMessage message) {
@@ -65,16 +77,8 @@ class NsqConnectorTest {
             fast.subscribe("t", "c").get(5, TimeUnit.SECONDS);
             fast.ready(1);
 
-            CompletableFuture<NsqConnection> slow = connector.connect(new NsqAddress("slow.example", 4150), options,
-                    new NsqConnectionListener() {
-                        @Override
-                        public void onMessage(NsqConnection c, NsqMessage message) {
-                        }
-
-                        @Override
-                        public void onClose(NsqConnection c, Throwable cause) {
-                        }
-                    });
+            CompletableFuture<NsqConnection> slow = connector.connect(new NsqAddress("slow.example", 4150), OPTIONS,
+                    IGNORED);
             String id = nsqd.publish("t", "while DNS is slow");
             NsqMessage message = received.get(2, TimeUnit.SECONDS);
             assertTrue(message.finish());
@@ -97,30 +101,13 @@ class NsqConnectorTest {
             throw new UnknownHostException(address.host());
         });
         try (TestNsqd nsqd = TestNsqd.start()) {
-            NsqClientOptions options = new NsqClientOptions("c", "h", "ua", 30_000, 60_000, 2_000, 1 << 20, true);
-            NsqConnection connection = connector.connect(NsqAddress.parse(nsqd.address()), options,
-                    new NsqConnectionListener() {
-                        @Override
-                        public void onMessage(NsqConnection c, NsqMessage message) {
-                        }
-
-                        @Override
-                        public void onClose(NsqConnection c, Throwable cause) {
-                        }
-                    }).get(5, TimeUnit.SECONDS);
+            NsqConnection connection = connector.connect(NsqAddress.parse(nsqd.address()), OPTIONS,
+                    IGNORED).get(5, TimeUnit.SECONDS);
             connection.subscribe("t", "c").get(5, TimeUnit.SECONDS);
             assertEquals(0, asked.get(), nsqd.address() + " is an address already");
             // a name still goes to the resolver
-            CompletableFuture<NsqConnection> named = connector.connect(new NsqAddress("nsqd.example", 4150), options,
-                    new NsqConnectionListener() {
-                        @Override
-                        public void onMessage(NsqConnection c, NsqMessage message) {
-                        }
-
-                        @Override
-                        public void onClose(NsqConnection c, Throwable cause) {
-                        }
-                    });
+            CompletableFuture<NsqConnection> named = connector.connect(new NsqAddress("nsqd.example", 4150), OPTIONS,
+                    IGNORED);
             assertThrows(java.util.concurrent.ExecutionException.class, () -> named.get(5, TimeUnit.SECONDS));
             assertEquals(1, asked.get());
         }
