@@ -86,6 +86,7 @@ public final class HttpClient implements AutoCloseable {
     private static final AttributeKey<Integer> USES = AttributeKey.valueOf("nsqPushUses");
 
     private final EventLoopGroup group;
+    private final ChannelHealthChecker health;
     private final List<EventLoop> loops = new ArrayList<>();
     private final Options options;
     private final AddressResolverGroup<InetSocketAddress> resolver;
@@ -96,6 +97,12 @@ public final class HttpClient implements AutoCloseable {
 
     /** @param resolverExecutor where host names are resolved (it may block) */
     public HttpClient(EventLoopGroup group, Executor resolverExecutor, Options options) {
+        this(group, resolverExecutor, options, ChannelHealthChecker.ACTIVE);
+    }
+
+    /** @param health whether a pooled connection may be taken (a test lets a closed one through, as a race does) */
+    HttpClient(EventLoopGroup group, Executor resolverExecutor, Options options, ChannelHealthChecker health) {
+        this.health = health;
         this.group = group;
         this.options = options;
         this.tls = options.tls();
@@ -198,7 +205,7 @@ public final class HttpClient implements AutoCloseable {
                     public void channelCreated(Channel ch) {
                         pipeline(ch.pipeline(), target);
                     }
-                }, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL, options.maxWaitMs(),
+                }, health, FixedChannelPool.AcquireTimeoutAction.FAIL, options.maxWaitMs(),
                         share, Integer.MAX_VALUE, true, true);
             }
         }
@@ -286,11 +293,23 @@ public final class HttpClient implements AutoCloseable {
             FixedChannelPool chosen = host.choose(currentLoop());
             chosen.acquire().addListener((Future<Channel> acquired) -> {
                 if (acquired.isSuccess()) {
-                    start(chosen, acquired.getNow());
+                    started(chosen, acquired.getNow());
                 } else {
                     fail(acquireFailure(acquired.cause()));
                 }
             });
+        }
+
+        /** Whatever goes wrong in sending completes the answer: a listener's exception would be lost in Netty's log. */
+        private void started(FixedChannelPool from, Channel ch) {
+            try {
+                start(from, ch);
+            } catch (RuntimeException | Error e) {
+                if (channel == ch) {
+                    giveBack(ch, false);
+                }
+                fail(new HttpFailure(HttpFailure.Reason.CLOSED, "the request could not be sent: " + e, e));
+            }
         }
 
         private void start(FixedChannelPool from, Channel ch) {
@@ -299,7 +318,22 @@ public final class HttpClient implements AutoCloseable {
                 return;
             }
             if (!ch.eventLoop().inEventLoop()) {
-                ch.eventLoop().execute(() -> start(from, ch));
+                ch.eventLoop().execute(() -> started(from, ch));
+                return;
+            }
+            AnswerHandler handler = ch.pipeline().get(AnswerHandler.class);
+            if (handler == null || !ch.isActive()) {
+                // closed since the pool's health check (the server dropped it idle; a closed channel loses its
+                // handlers): the request never left, so another connection takes it
+                ch.close();
+                from.release(ch);
+                if (staleRetries < STALE_RETRIES && !closed) {
+                    staleRetries++;
+                    acquire();
+                } else {
+                    fail(new HttpFailure(HttpFailure.Reason.CLOSED, "the connection to " + target.hostHeader()
+                            + " closed before the request could be sent", null));
+                }
                 return;
             }
             pool = from;
@@ -307,7 +341,6 @@ public final class HttpClient implements AutoCloseable {
             Integer uses = ch.attr(USES).get();
             reused = uses != null;
             ch.attr(USES).set(uses == null ? 1 : uses + 1);
-            AnswerHandler handler = ch.pipeline().get(AnswerHandler.class);
             handler.begin(this);
             deadline = ch.eventLoop().schedule(this::deadlinePassed, deadlineMs, TimeUnit.MILLISECONDS);
             ByteBuf content = body == null ? Unpooled.EMPTY_BUFFER : body.retainedDuplicate();
@@ -379,7 +412,10 @@ public final class HttpClient implements AutoCloseable {
         /** Returns the connection to its pool once: kept for the next request, or closed. */
         private void giveBack(Channel ch, boolean keep) {
             channel = null;
-            ch.pipeline().get(AnswerHandler.class).end(this);
+            AnswerHandler handler = ch.pipeline().get(AnswerHandler.class);
+            if (handler != null) { // gone when the channel closed
+                handler.end(this);
+            }
             if (!keep || closed) {
                 ch.close();
             }

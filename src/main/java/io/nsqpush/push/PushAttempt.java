@@ -40,6 +40,8 @@ final class PushAttempt {
     /** Requests refused for load so far; beyond {@link #MAX_REFUSALS} the failure takes its usual course. */
     static final int MAX_REFUSALS = 10;
     private int refusals;
+    /** The callback was called: the exchange is the route's again. */
+    private boolean completed;
     private ByteBuf body;
     private byte[] bytes;
     /** The message's dedupe key, webhook-id on every request. */
@@ -79,7 +81,11 @@ final class PushAttempt {
         Pacing.Request request = new Pacing.Request() {
             @Override
             public void go(Pacing.Turn turn) {
-                transmit(index, tried, turn);
+                try {
+                    transmit(index, tried, turn);
+                } catch (RuntimeException | Error e) {
+                    broke(turn, e);
+                }
             }
 
             @Override
@@ -119,7 +125,22 @@ final class PushAttempt {
         long sent = System.nanoTime();
         producer.client().send(target.http(), producer.method(), path, this::headers,
                         body == null ? null : body.retainedDuplicate(), producer.timeoutMillis())
-                .whenComplete((answer, error) -> judged(index, tried, turn, answer, error, sent));
+                .whenComplete((answer, error) -> {
+                    try {
+                        judged(index, tried, turn, answer, error, sent);
+                    } catch (RuntimeException | Error e) {
+                        broke(turn, e); // the future would swallow it, and the exchange would never complete
+                    }
+                });
+    }
+
+    /** A bug of ours met this attempt: it fails (the route's error handler decides) instead of hanging unanswered. */
+    private void broke(Pacing.Turn turn, Throwable e) {
+        turn.ended();
+        if (!completed) {
+            exchange.setException(e instanceof Exception checked ? checked : new IllegalStateException(e));
+            done();
+        }
     }
 
     /** CMQ's headers; the exchange's own headers win over them (a route that set one meant it). */
@@ -245,6 +266,7 @@ final class PushAttempt {
     }
 
     private void done() {
+        completed = true;
         if (body != null) {
             body.release();
         }
