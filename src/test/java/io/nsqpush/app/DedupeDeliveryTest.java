@@ -133,6 +133,21 @@ class DedupeDeliveryTest {
         }
     }
 
+    /** @return for a failure message: the topics with messages not delivered, and what nsqd says of them */
+    private String whereTheRestIs(RealNsqd nsqd, List<String> topics, int perTopic) {
+        Set<String> delivered = endpoint.requests().stream().map(Request::bodyUtf8).collect(Collectors.toSet());
+        StringBuilder where = new StringBuilder();
+        for (String topic : topics) {
+            List<String> missing = IntStream.range(0, perTopic).mapToObj(i -> topic + "/" + i)
+                    .filter(body -> !delivered.contains(body)).toList();
+            if (!missing.isEmpty()) {
+                where.append(topic).append(": not delivered ").append(missing.size() > 5 ? missing.size()
+                        : missing).append(", nsqd ").append(nsqd.channel(topic, CHANNEL)).append("; ");
+            }
+        }
+        return where.length() == 0 ? "every body arrived (nsqd still had some in flight or queued)" : where.toString();
+    }
+
     /** The burst, against real nsqd 1.3: 50 topics × 200 messages, published at once, to one URL. */
     @Test
     void fiftyTopicsPublishedAtOnceToRealNsqdGetAKeyPerMessage() throws Exception {
@@ -171,7 +186,8 @@ class DedupeDeliveryTest {
                     && topics.stream().allMatch(topic -> nsqd.channel(topic, CHANNEL).map(c -> c.depth() == 0
                     && c.inFlightCount() == 0).orElse(false)));
         } catch (ConditionTimeoutException e) {
-            throw new AssertionError("the endpoint got " + endpoint.requests().size() + " of " + total, e);
+            throw new AssertionError("the endpoint got " + endpoint.requests().size() + " of " + total + "; "
+                    + whereTheRestIs(nsqd, topics, perTopic), e);
         }
 
         List<Request> requests = endpoint.requests();
